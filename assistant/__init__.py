@@ -1,0 +1,1 @@
+"""The assistant: settings, query understanding, grounded answers, and the CLI."""

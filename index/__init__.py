@@ -1,0 +1,1 @@
+"""Turning documents into a searchable hybrid index: load → clean → split → embed → store."""

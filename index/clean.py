@@ -1,0 +1,190 @@
+"""Cleaning: newsroom debris out, PDF damage repaired, structure (headings, items, comments) kept.
+
+The input is a `LoadedDocument` (plain text or markdown-like text); the output is a list of
+`Block`s, each knowing its section. Rules are generic (no document ids), so the next city's
+newsroom pages clean the same way.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from index.load import LoadedDocument
+from index.model import Block, CleanDocument
+
+INTRO_SECTION = "Einleitung"
+COMMENT_SECTION = "Reaktionen (Leserkommentare)"
+
+# A line that starts a block of teasers/links; everything after it is debris until comments begin.
+TEASER_START = re.compile(
+    r"^(Weitere Nachrichten|Mehr Nachrichten|Mehr zum Thema|Mehr (auf )?dazu\b.*:|Das könnte Sie auch interessieren"
+    r"|Lesen Sie auch|Ähnliche Artikel|Verwandte Artikel)\s*:?$",
+    re.IGNORECASE,
+)
+COMMENTS_START = re.compile(r"^(Reaktionen|Kommentare|Leserkommentare|\d+ Kommentare?)\s*:?$", re.IGNORECASE)
+DEBRIS_LINE = [
+    re.compile(r"^(Newsroom|Datenschutz|Impressum|Teilen|Drucken|Nach oben|Zurück|Startseite|Menü)$", re.I),
+    re.compile(r"^zur Nachricht\b", re.I),
+    re.compile(r"^(Bild|Foto|Fotos|Grafik|Quelle Bild)\s*:", re.I),
+    re.compile(r"^(Mo|Di|Mi|Do|Fr|Sa|So)\.? \d{1,2}\. [A-ZÄÖÜ][a-zäöü]+ \d{4}$"),
+    re.compile(r"^Sieh dir diesen Beitrag auf (Instagram|Facebook|TikTok|X) an$", re.I),
+    re.compile(r"^Ein Beitrag geteilt von\b", re.I),
+    re.compile(r"Haben Sie bis zum Ende gelesen\?|freuen uns (aber )?auch über (Ihre )?Unterstützung", re.I),
+]
+CREDIT_LINE = re.compile(r"^(Bild|Foto|Fotos|Grafik)\s*:", re.I)
+PRIVACY_WORDS = re.compile(r"Datenschutz|Cookie", re.I)
+PRIVACY_CONTEXT = re.compile(r"IP-Adresse|zulassen|Webdienste|Einwilligung|Datenschutzerklärung|Cookies? akzeptieren", re.I)
+CATEGORY_TAG = re.compile(r"^[\wÄÖÜäöüß.\- ]{1,40} & [\wÄÖÜäöüß.\- ]{1,40}$")
+BYLINE = re.compile(r"^(Von|Text:|Autor(in)?:)\s+[A-ZÄÖÜ][\w-]+\s+[A-ZÄÖÜ]")
+ITEM = re.compile(r"^(\d{1,2}\.\s+(?!(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b)\S|[-•*–]\s+\S)")
+MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+MD_BOLD_ONLY = re.compile(r"^([-*]\s+)?\*\*(.+?)\*\*\s*:?\s*$")
+INLINE_TAGS = re.compile(r"</?(sub|sup|b|i|em|strong|u|span|br)\b[^>]*>", re.I)
+SENTENCE_END = re.compile(r"[.!?:;…]([\"“”'’»«)]*)$")
+KEEP_HYPHEN_WORDS = {"und", "oder", "bzw.", "sowie", "bis", "als", "wie"}
+URL = re.compile(r"https?://|www\.", re.I)
+BULLET_LEVEL = 7
+
+
+@dataclass
+class Unit:
+    """One line of the source after debris removal, before it becomes a block."""
+
+    kind: str  # heading | paragraph | item | verbatim (bold-only lines: never joined)
+    text: str
+    level: int = 0
+    after_blank: bool = False
+    is_comment: bool = False
+
+
+def normalise(text: str) -> str:
+    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u00a0", " ")
+    text = text.replace("\t", " ")
+    return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def strip_markup(text: str) -> str:
+    """Markdown emphasis and inline HTML tags out, words kept."""
+    text = INLINE_TAGS.sub("", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"(?<!\w)__(.+?)__(?!\w)", r"\1", text)
+    return re.sub(r"\s{2,}", " ", text.replace("**", "")).strip()
+
+
+def is_debris(line: str) -> bool:
+    if any(p.search(line) for p in DEBRIS_LINE):
+        return True
+    if CATEGORY_TAG.match(line) and len(line.split()) <= 5:
+        return True
+    return bool(PRIVACY_WORDS.search(line) and PRIVACY_CONTEXT.search(line))
+
+
+def looks_like_heading(line: str) -> bool:
+    """Plain-text sub-headings: short, no sentence punctuation at the end, not a byline or item."""
+    words = line.split()
+    if not words or len(words) > 15 or len(line) > 120 or ITEM.match(line) or BYLINE.match(line) or URL.search(line):
+        return False
+    return not SENTENCE_END.search(line) and not line.endswith(",")
+
+
+def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
+    """Lines → units, debris removed, headings and items recognised."""
+    markdown = doc.fmt == "markdown"
+    lines = normalise(doc.text).split("\n")
+    units: list[Unit] = []
+    blank, in_teasers, in_comments = False, False, False
+    for i, raw in enumerate(lines):
+        line = raw.strip()
+        if not line:
+            blank = True
+            continue
+        if not markdown and COMMENTS_START.match(line):
+            in_teasers, in_comments = False, True
+            units.append(Unit("heading", COMMENT_SECTION, 1, blank, True))
+            blank = False
+            continue
+        if in_teasers or TEASER_START.match(line):
+            in_teasers = True
+            removed.append(line)
+            continue
+        next_line = next((l.strip() for l in lines[i + 1:i + 2]), "")
+        if is_debris(line) or (not markdown and CREDIT_LINE.match(next_line) and len(line.split()) <= 30):
+            removed.append(line)  # a photo caption is the line right above its credit
+            continue
+        units.append(classify(line, markdown, in_comments, blank))
+        blank = False
+    return units
+
+
+def classify(line: str, markdown: bool, in_comments: bool, after_blank: bool) -> Unit:
+    if markdown:
+        heading = MD_HEADING.match(line)
+        if heading:
+            text = strip_markup(heading.group(2))
+            level = len(heading.group(1))
+            if text.startswith("- "):
+                text, level = text[2:].strip(), BULLET_LEVEL
+            return Unit("heading", text.rstrip(":"), level, after_blank)
+        bold = MD_BOLD_ONLY.match(line)
+        if bold:
+            text = strip_markup(bold.group(2)).rstrip(":").strip()
+            if bold.group(1):
+                return Unit("heading", text, BULLET_LEVEL, after_blank)
+            return Unit("verbatim", text, 0, after_blank)
+        text = strip_markup(line)
+        if re.match(r"^[-*]\s+", text):
+            return Unit("item", "- " + text[2:].strip(), 0, after_blank)
+        return Unit("item" if ITEM.match(text) else "paragraph", text, 0, after_blank)
+    if ITEM.match(line):
+        return Unit("item", line, 0, after_blank, in_comments)
+    if looks_like_heading(line):
+        return Unit("heading", line, 2, after_blank, in_comments)
+    return Unit("paragraph", line, 0, after_blank, in_comments)
+
+
+def repair_breaks(units: list[Unit], markdown: bool) -> list[Unit]:
+    """Rejoin sentences broken by the PDF conversion, and words hyphenated across lines."""
+    out: list[Unit] = []
+    seen_heading = False
+    for unit in units:
+        prev = out[-1] if out else None
+        if unit.kind == "heading":
+            seen_heading = True
+        if prev and unit.kind == "paragraph" and prev.kind in ("paragraph", "item") and not SENTENCE_END.search(prev.text):
+            first = unit.text.split()[0]
+            hyphenated = re.search(r"[a-zäöüß]-$", prev.text) and first[0].islower() and first not in KEEP_HYPHEN_WORDS
+            if hyphenated:
+                prev.text = prev.text[:-1] + unit.text
+                continue
+            if first[0].islower() or (markdown and seen_heading):
+                prev.text = f"{prev.text} {unit.text}"
+                continue
+        out.append(unit)
+    return out
+
+
+def build_blocks(units: list[Unit]) -> list[Block]:
+    """Units → blocks with their section path; empty headings vanish."""
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    for unit in units:
+        if unit.kind == "heading":
+            while stack and stack[-1][0] >= unit.level:
+                stack.pop()
+            stack.append((unit.level, unit.text))
+            if unit.is_comment and unit.text == COMMENT_SECTION:
+                stack = [(unit.level, unit.text)]
+        path = " › ".join(text for _, text in stack) or INTRO_SECTION
+        section = stack[-1][1] if stack else INTRO_SECTION
+        kind = "paragraph" if unit.kind == "verbatim" else unit.kind
+        blocks.append(Block(kind, unit.text, section, path, unit.is_comment))
+    return blocks
+
+
+def clean(doc: LoadedDocument) -> CleanDocument:
+    """The pipeline's clean step: debris out, breaks repaired, structure kept."""
+    removed: list[str] = []
+    units = repair_breaks(split_units(doc, removed), doc.fmt == "markdown")
+    return CleanDocument(doc.meta, build_blocks(units), removed)

@@ -1,0 +1,145 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 fused by reciprocal rank fusion, with filters.
+
+`SearchIndex` loads the committed chunks and the BM25 index once per process and refreshes them
+only when the collection's version stamp changes (another process ingested).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from index.embedding import CountingEmbedding
+from index.ingest import build_lexical, committed_chunks
+from index.lexical import LexicalIndex
+from index.model import Chunk, DocumentMeta
+from index.store import ChromaStore, StoredDocument
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict a search to documents by id, type or publisher (empty = no restriction)."""
+
+    doc_ids: tuple[str, ...] = ()
+    doc_types: tuple[str, ...] = ()
+    publishers: tuple[str, ...] = ()
+
+    def where(self) -> dict | None:
+        clauses = [{key: {"$in": list(values)}} for key, values in
+                   (("doc_id", self.doc_ids), ("doc_type", self.doc_types), ("publisher", self.publishers)) if values]
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def allows(self, meta: DocumentMeta) -> bool:
+        return ((not self.doc_ids or meta.doc_id in self.doc_ids)
+                and (not self.doc_types or meta.doc_type in self.doc_types)
+                and (not self.publishers or meta.publisher in self.publishers))
+
+
+@dataclass
+class Hit:
+    chunk: Chunk
+    meta: DocumentMeta
+    score: float
+    dense: float = 0.0  # cosine similarity, 0 when not among the dense results
+    lexical: float = 0.0  # BM25 score
+    ranks: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FusionWeights:
+    dense_k: int = 30
+    lexical_k: int = 30
+    rrf_k: int = 60
+    dense_weight: float = 1.0
+    lexical_weight: float = 1.0
+
+
+class SearchIndex:
+    """The loaded index of one process: chunks, documents, BM25, and the dense store."""
+
+    def __init__(self, store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
+                 weights: FusionWeights = FusionWeights(), refresh_seconds: float = 2.0) -> None:
+        self.store = store
+        self.embedder = embedder
+        self.data_dir = data_dir
+        self.weights = weights
+        self.refresh_seconds = refresh_seconds
+        self._lock = threading.Lock()
+        self._stamp = ""
+        self._checked = 0.0
+        self.load()
+
+    def load(self) -> None:
+        """(Re)load chunks, documents and BM25 for the current version stamp."""
+        stamp = self.store.version()
+        documents = self.store.all_documents()
+        chunks = committed_chunks(self.store)
+        lexical = LexicalIndex.load(self.data_dir / "bm25", stamp)
+        if lexical is None or lexical.ids != [c.chunk_id for c in chunks]:
+            lexical = build_lexical(chunks, self.store)
+        self.documents: dict[str, StoredDocument] = {d.meta.doc_id: d for d in documents}
+        self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in chunks}
+        self.lexical = lexical
+        self._doc_of_row = np.array([self.chunks[i].doc_id for i in lexical.ids], dtype=object)
+        self._stamp = stamp
+        log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
+
+    def refresh_if_changed(self) -> bool:
+        """Reload when another process changed the collection; checked at most every few seconds."""
+        now = time.monotonic()
+        if now - self._checked < self.refresh_seconds:
+            return False
+        with self._lock:
+            self._checked = now
+            if self.store.version() == self._stamp:
+                return False
+            self.load()
+            return True
+
+    def meta(self, doc_id: str) -> DocumentMeta:
+        return self.documents[doc_id].meta
+
+    def section_chunks(self, chunk: Chunk) -> list[Chunk]:
+        """All chunks of the same document section, in document order."""
+        same = [c for c in self.chunks.values() if c.doc_id == chunk.doc_id and c.section_path == chunk.section_path]
+        return sorted(same, key=lambda c: c.position)
+
+    def search(self, query: str, k: int = 8, filters: Filters = Filters(), lexical_query: str | None = None,
+               doc_boost: dict[str, float] | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
+        """Top-k chunks for `query`, fused from dense and BM25 rankings."""
+        self.refresh_if_changed()
+        if not self.chunks:
+            return []
+        vector = self.embedder.embed_query(query) if query_vector is None else query_vector
+        dense = self.store.query(vector, self.weights.dense_k, filters.where())
+        allowed = None
+        if filters != Filters():
+            allowed = np.array([filters.allows(self.meta(d)) for d in self._doc_of_row], dtype=bool)
+        lexical = self.lexical.search(lexical_query or query, self.weights.lexical_k, allowed)
+        return self.fuse(dense, lexical, k, doc_boost or {})
+
+    def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int,
+             doc_boost: dict[str, float]) -> list[Hit]:
+        w = self.weights
+        hits: dict[str, Hit] = {}
+        for name, ranking, weight in (("dense", dense, w.dense_weight), ("lexical", lexical, w.lexical_weight)):
+            for rank, (cid, score) in enumerate(ranking):
+                chunk = self.chunks.get(cid)
+                if chunk is None:  # an uncommitted leftover of an interrupted ingest
+                    continue
+                hit = hits.setdefault(cid, Hit(chunk, self.meta(chunk.doc_id), 0.0))
+                hit.score += weight / (w.rrf_k + rank + 1)
+                hit.ranks[name] = rank + 1
+                setattr(hit, name, score)
+        for hit in hits.values():
+            hit.score *= doc_boost.get(hit.chunk.doc_id, 1.0)
+        return sorted(hits.values(), key=lambda h: -h.score)[:k]

@@ -1,0 +1,206 @@
+"""Chroma, embedded (`PersistentClient`) or a server (`HttpClient`): chunks and documents.
+
+Two collections: `<name>` holds the chunks with their embeddings; `<name>-documents` holds one
+record per document (cleaned text, metadata, content hash). A document record is written last,
+so it marks the document as committed. The chunk collection's metadata records the embedding
+model and a version stamp that changes whenever the index changes.
+
+We talk to chromadb directly rather than through llama-index's `ChromaVectorStore`: that adapter
+stores a JSON copy of every node in the metadata and owns the `doc_id` key we need for filters.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import chromadb
+import numpy as np
+
+from index.errors import IndexMissing, IndexOutOfDate
+from index.model import Chunk, DocumentMeta
+
+BATCH = 256
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    meta: DocumentMeta
+    text: str
+    doc_hash: str
+    chunk_count: int
+
+
+def meta_to_record(meta: DocumentMeta) -> dict:
+    return {
+        "doc_id": meta.doc_id, "title": meta.title, "publisher": meta.publisher, "date": meta.date,
+        "date_precision": meta.date_precision, "doc_type": meta.doc_type, "language": meta.language,
+        "cite_as": meta.cite_as, "aliases": "|".join(meta.aliases), "source_file": meta.source_file,
+    }
+
+
+def record_to_meta(record: dict) -> DocumentMeta:
+    return DocumentMeta(
+        doc_id=record["doc_id"], title=record.get("title", ""), publisher=record.get("publisher", ""),
+        date=record.get("date", ""), date_precision=record.get("date_precision", "exact"),
+        doc_type=record.get("doc_type", ""), language=record.get("language", "de"),
+        cite_as=record.get("cite_as", ""), aliases=tuple(a for a in record.get("aliases", "").split("|") if a),
+        source_file=record.get("source_file", ""),
+    )
+
+
+def chunk_to_record(chunk: Chunk, meta: DocumentMeta) -> dict:
+    return {
+        "doc_id": chunk.doc_id, "position": chunk.position, "section": chunk.section,
+        "section_path": chunk.section_path, "start": chunk.start, "end": chunk.end,
+        "is_comment": chunk.is_comment, "doc_hash": chunk.doc_hash,
+        "doc_type": meta.doc_type, "publisher": meta.publisher,
+    }
+
+
+def record_to_chunk(cid: str, text: str, record: dict) -> Chunk:
+    return Chunk(
+        chunk_id=cid, doc_id=record["doc_id"], position=int(record["position"]), text=text,
+        section=record.get("section", ""), section_path=record.get("section_path", ""),
+        start=int(record["start"]), end=int(record["end"]), is_comment=bool(record.get("is_comment")),
+        doc_hash=record.get("doc_hash", ""),
+    )
+
+
+class ChromaStore:
+    """Our chunk and document collections in one Chroma database."""
+
+    def __init__(self, client, name: str, model_id: str) -> None:
+        self.client = client
+        self.name = name
+        self.model_id = model_id
+        self._chunks = None
+        self._docs = None
+
+    @classmethod
+    def open(cls, data_dir: Path, name: str, model_id: str, host: str = "", port: int = 8000) -> "ChromaStore":
+        settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
+        if host:
+            client = chromadb.HttpClient(host=host, port=port, settings=settings)
+        else:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+        return cls(client, name, model_id)
+
+    # -- collections -------------------------------------------------------------------------
+    def _existing(self):
+        try:
+            return self.client.get_collection(self.name, embedding_function=None)
+        except Exception as exc:  # chromadb raises NotFoundError or ValueError depending on mode
+            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                return None
+            raise
+
+    def chunks(self, create: bool = False):
+        """The chunk collection; checks that it was built with our embedding model."""
+        if self._chunks is None:
+            col = self._existing()
+            if col is None:
+                if not create:
+                    raise IndexMissing("Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen.")
+                col = self.client.create_collection(
+                    self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
+                    metadata={"embed_model": self.model_id, "version": uuid.uuid4().hex},
+                )
+            built_with = (col.metadata or {}).get("embed_model")
+            if built_with != self.model_id:
+                raise IndexOutOfDate(
+                    f"Der Index wurde mit dem Einbettungsmodell '{built_with}' gebaut, eingestellt ist "
+                    f"'{self.model_id}'. Bitte neu indexieren: `rathaus ingest --rebuild`."
+                )
+            self._chunks = col
+        return self._chunks
+
+    def documents(self, create: bool = False):
+        if self._docs is None:
+            name = f"{self.name}-documents"
+            self._docs = (self.client.get_or_create_collection(name, embedding_function=None) if create
+                          else self.client.get_collection(name, embedding_function=None))
+        return self._docs
+
+    def exists(self) -> bool:
+        return self._existing() is not None
+
+    def drop(self) -> None:
+        for name in (self.name, f"{self.name}-documents"):
+            try:
+                self.client.delete_collection(name)
+            except Exception as exc:  # missing collection: nothing to drop
+                if "does not exist" not in str(exc) and "not found" not in str(exc).lower():
+                    raise
+        self._chunks = self._docs = None
+
+    # -- version stamp -------------------------------------------------------------------------
+    def version(self) -> str:
+        col = self.client.get_collection(self.name, embedding_function=None)
+        return str((col.metadata or {}).get("version", ""))
+
+    def bump_version(self) -> str:
+        stamp = uuid.uuid4().hex
+        self.chunks().modify(metadata={"embed_model": self.model_id, "version": stamp})
+        return stamp
+
+    # -- writes --------------------------------------------------------------------------------
+    def add_chunks(self, chunks: list[Chunk], meta: DocumentMeta, embeddings: np.ndarray) -> None:
+        for i in range(0, len(chunks), BATCH):
+            part = chunks[i:i + BATCH]
+            self.chunks(create=True).upsert(
+                ids=[c.chunk_id for c in part], documents=[c.text for c in part],
+                embeddings=np.asarray(embeddings[i:i + BATCH], dtype=np.float32),
+                metadatas=[chunk_to_record(c, meta) for c in part],
+            )
+
+    def delete_chunks(self, ids: list[str]) -> None:
+        for i in range(0, len(ids), BATCH):
+            part = ids[i:i + BATCH]
+            if part:  # never call delete with an empty id list: Chroma would treat it as "all"
+                self.chunks().delete(ids=part)
+
+    def put_document(self, meta: DocumentMeta, text: str, doc_hash: str, chunk_count: int) -> None:
+        record = meta_to_record(meta) | {"doc_hash": doc_hash, "chunk_count": chunk_count}
+        self.documents(create=True).upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text],
+                                           metadatas=[record])
+
+    def delete_document(self, doc_id: str) -> None:
+        ids = self.chunk_ids(doc_id)
+        self.delete_chunks(ids)
+        self.documents(create=True).delete(ids=[doc_id])
+
+    # -- reads ---------------------------------------------------------------------------------
+    def chunk_ids(self, doc_id: str) -> list[str]:
+        return self.chunks(create=True).get(where={"doc_id": doc_id}, include=[])["ids"]
+
+    def all_chunks(self) -> list[Chunk]:
+        col = self.chunks()
+        out: list[Chunk] = []
+        total = col.count()
+        for offset in range(0, total, 5000):
+            got = col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
+            out.extend(record_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        return out
+
+    def all_documents(self) -> list[StoredDocument]:
+        try:
+            got = self.documents().get(include=["documents", "metadatas"])
+        except Exception as exc:
+            if "does not exist" in str(exc) or "not found" in str(exc).lower():
+                return []
+            raise
+        return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), int(m.get("chunk_count", 0)))
+                for t, m in zip(got["documents"], got["metadatas"])]
+
+    def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """Nearest chunks as (id, cosine similarity)."""
+        col = self.chunks()
+        n = min(k, col.count())
+        if n == 0:
+            return []
+        got = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=n,
+                        where=where or None, include=["distances"])
+        return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0])]
