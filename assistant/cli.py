@@ -43,7 +43,7 @@ def cmd_docs(args, settings) -> int:
         return _show_doc(index, args.doc_id, args.json)
     rows = []
     for doc in sorted(index.documents.values(), key=lambda d: d.meta.date, reverse=True):
-        count = sum(1 for c in index.chunks.values() if c.doc_id == doc.meta.doc_id)
+        count = len(doc.chunk_ids)
         rows.append({"doc_id": doc.meta.doc_id, "title": doc.meta.title, "publisher": doc.meta.publisher,
                      "date": doc.meta.date, "date_display": doc.meta.date_display(), "type": doc.meta.doc_type,
                      "chunks": count})

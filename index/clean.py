@@ -86,7 +86,7 @@ def looks_like_heading(line: str) -> bool:
     words = line.split()
     if not words or len(words) > 15 or len(line) > 120 or ITEM.match(line) or BYLINE.match(line) or URL.search(line):
         return False
-    return not SENTENCE_END.search(line) and not line.endswith(",")
+    return not SENTENCE_END.search(line) and not line.endswith((",", "-"))
 
 
 def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
@@ -95,6 +95,9 @@ def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
     lines = normalise(doc.text).split("\n")
     units: list[Unit] = []
     blank, in_teasers, in_comments = False, False, False
+    next_text = [""] * len(lines)  # the next non-blank line after each line
+    for i in range(len(lines) - 2, -1, -1):
+        next_text[i] = lines[i + 1].strip() or next_text[i + 1]
     for i, raw in enumerate(lines):
         line = raw.strip()
         if not line:
@@ -109,11 +112,15 @@ def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
             in_teasers = True
             removed.append(line)
             continue
-        next_line = next((l.strip() for l in lines[i + 1:i + 2]), "")
+        next_line = lines[i + 1].strip() if i + 1 < len(lines) else ""
         if is_debris(line) or (not markdown and CREDIT_LINE.match(next_line) and len(line.split()) <= 30):
             removed.append(line)  # a photo caption is the line right above its credit
             continue
-        units.append(classify(line, markdown, in_comments, blank))
+        unit = classify(line, markdown, in_comments, blank)
+        following = next_text[i]
+        if unit.kind == "heading" and not markdown and following[:1].islower():
+            unit.kind = "paragraph"  # the line continues on the next one: a broken sentence, not a heading
+        units.append(unit)
         blank = False
     return units
 

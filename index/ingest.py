@@ -119,8 +119,8 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
         for doc, chunks in prepared:
             old = stored.get(doc.meta.doc_id)
             existing = store.chunk_ids(doc.meta.doc_id)
-            if old and old.doc_hash == chunks[0].doc_hash and set(existing) == {c.chunk_id for c in chunks} \
-                    and old.meta == doc.meta:
+            if old and old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
+                    and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == doc.meta:
                 report.unchanged.append(doc.meta.doc_id)
                 continue
             (report.updated if old else report.added).append(doc.meta.doc_id)
@@ -153,14 +153,15 @@ def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batc
     bar.close()
     for doc, chunks, existing in todo:
         keep = {c.chunk_id for c in chunks}
+        store.update_chunk_metadata([c for c in chunks if c.chunk_id in frozenset(existing)], doc.meta)
+        store.put_document(doc.meta, doc.text, chunks[0].doc_hash, [c.chunk_id for c in chunks])
         store.delete_chunks([cid for cid in existing if cid not in keep])
-        store.put_document(doc.meta, doc.text, chunks[0].doc_hash, len(chunks))
 
 
 def committed_chunks(store: ChromaStore) -> list[Chunk]:
-    """Chunks that belong to the committed version of their document (leftovers of a crash are ignored)."""
-    hashes = {d.meta.doc_id: d.doc_hash for d in store.all_documents()}
-    return [c for c in store.all_chunks() if hashes.get(c.doc_id) == c.doc_hash]
+    """Chunks listed by their document record (leftovers of an interrupted ingest are ignored)."""
+    committed = set().union(*(d.chunk_ids for d in store.all_documents()))
+    return sorted((c for c in store.all_chunks() if c.chunk_id in committed), key=lambda c: (c.doc_id, c.position))
 
 
 def build_lexical(chunks: list[Chunk], store: ChromaStore) -> LexicalIndex:

@@ -2,7 +2,7 @@
 
 Two collections: `<name>` holds the chunks with their embeddings; `<name>-documents` holds one
 record per document (cleaned text, metadata, content hash). A document record is written last,
-so it marks the document as committed. The chunk collection's metadata records the embedding
+and lists the chunk ids it commits; chunks not listed (leftovers of an interrupted ingest) are ignored. The chunk collection's metadata records the embedding
 model and a version stamp that changes whenever the index changes.
 
 We talk to chromadb directly rather than through llama-index's `ChromaVectorStore`: that adapter
@@ -11,6 +11,7 @@ stores a JSON copy of every node in the metadata and owns the `doc_id` key we ne
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ class StoredDocument:
     meta: DocumentMeta
     text: str
     doc_hash: str
-    chunk_count: int
+    chunk_ids: frozenset[str]
 
 
 def meta_to_record(meta: DocumentMeta) -> dict:
@@ -162,8 +163,17 @@ class ChromaStore:
             if part:  # never call delete with an empty id list: Chroma would treat it as "all"
                 self.chunks().delete(ids=part)
 
-    def put_document(self, meta: DocumentMeta, text: str, doc_hash: str, chunk_count: int) -> None:
-        record = meta_to_record(meta) | {"doc_hash": doc_hash, "chunk_count": chunk_count}
+    def update_chunk_metadata(self, chunks: list[Chunk], meta: DocumentMeta) -> None:
+        """Refresh the metadata of chunks whose text (and so embedding) is reused."""
+        for i in range(0, len(chunks), BATCH):
+            part = chunks[i:i + BATCH]
+            if part:
+                self.chunks().update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_record(c, meta) for c in part])
+
+    def put_document(self, meta: DocumentMeta, text: str, doc_hash: str, chunk_ids: list[str]) -> None:
+        """Write the document record last: it commits exactly the listed chunks."""
+        record = meta_to_record(meta) | {"doc_hash": doc_hash, "chunk_count": len(chunk_ids),
+                                         "chunk_ids": json.dumps(chunk_ids)}
         self.documents(create=True).upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text],
                                            metadatas=[record])
 
@@ -192,7 +202,7 @@ class ChromaStore:
             if "does not exist" in str(exc) or "not found" in str(exc).lower():
                 return []
             raise
-        return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), int(m.get("chunk_count", 0)))
+        return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))))
                 for t, m in zip(got["documents"], got["metadatas"])]
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:

@@ -1,0 +1,96 @@
+"""Ingest into a real Chroma: incremental, no embedding when unchanged, edits and removals."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from assistant.settings import load_settings
+from assistant.wiring import build_embedder, build_search_index, run_ingest
+from index.errors import IndexMissing, IndexOutOfDate
+from tests.conftest import CORPUS
+
+
+@pytest.mark.model
+def test_real_embedder_ingest_reingest_edit_remove(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("kalouti-erster-tag.txt", "citymanagement.txt", "documents.yaml"):
+        shutil.copy(CORPUS / name, corpus / name)
+    settings = load_settings(data_dir=tmp_path / "data", corpus_dir=corpus)
+    embedder = build_embedder(settings)
+
+    first = run_ingest(settings, embedder=embedder, progress=False)
+    assert sorted(first.added) == ["citymanagement", "kalouti-erster-tag"] and first.chunks_embedded > 0
+    assert "kod-sondereinsatz.txt" not in str(first.skipped)
+
+    before = embedder.passages_embedded
+    again = run_ingest(settings, embedder=embedder, progress=False)
+    assert embedder.passages_embedded == before, "re-ingest of an unchanged corpus must not embed anything"
+    assert sorted(again.unchanged) == ["citymanagement", "kalouti-erster-tag"] and not again.changed
+
+    path = corpus / "kalouti-erster-tag.txt"
+    path.write_text(path.read_text(encoding="utf-8").replace("1968 in Beirut", "1968 in Damaskus"), encoding="utf-8")
+    edited = run_ingest(settings, embedder=embedder, progress=False)
+    assert edited.updated == ["kalouti-erster-tag"]
+    assert 0 < edited.chunks_embedded < first.chunks_embedded  # only the changed chunk is embedded
+    index = build_search_index(settings, embedder)
+    texts = " ".join(c.text for c in index.chunks.values())
+    assert "Damaskus" in texts and "Beirut" not in texts
+    assert index.search("Wo wurde Kalouti geboren?", k=1)[0].chunk.section == "Vita"
+
+    (corpus / "citymanagement.txt").unlink()
+    removed = run_ingest(settings, embedder=embedder, progress=False)
+    assert removed.removed == ["citymanagement"]
+    index = build_search_index(settings, embedder)
+    assert {c.doc_id for c in index.chunks.values()} == {"kalouti-erster-tag"}
+    assert index.store.chunks().count() == len(index.chunks)
+
+
+def test_unreadable_files_are_skipped_and_the_rest_indexed(fake_settings, corpus_copy):
+    (corpus_copy / "leer.txt").write_bytes(b"")
+    (corpus_copy / "bild.txt").write_bytes(bytes(range(256)) * 10)
+    (corpus_copy / "notiz.docx").write_bytes(b"PK\x03\x04")
+    report = run_ingest(fake_settings, progress=False)
+    reasons = dict((p.rsplit("/", 1)[-1], r) for p, r in report.skipped)
+    assert set(reasons) == {"leer.txt", "bild.txt", "notiz.docx"}
+    assert "empty" in reasons["leer.txt"] and "binary" in reasons["bild.txt"] and "unsupported" in reasons["notiz.docx"]
+    assert len(report.added) == 5
+
+
+def test_a_file_that_becomes_unreadable_keeps_its_previous_version(fake_settings, corpus_copy):
+    run_ingest(fake_settings, progress=False)
+    (corpus_copy / "citymanagement.txt").write_bytes(b"\x00\x01binary")
+    report = run_ingest(fake_settings, progress=False)
+    assert report.removed == [] and report.skipped
+    assert "citymanagement" in build_search_index(fake_settings).documents
+
+
+def test_missing_index_and_model_mismatch_are_clear_errors(fake_settings):
+    with pytest.raises(IndexMissing):
+        build_search_index(fake_settings)
+    run_ingest(fake_settings, progress=False)
+    other = load_settings(data_dir=fake_settings.data_dir, corpus_dir=fake_settings.corpus_dir)
+    with pytest.raises(IndexOutOfDate, match="rebuild"):
+        build_search_index(other)
+
+
+def test_lexical_index_is_saved_and_reused(fake_settings):
+    run_ingest(fake_settings, progress=False)
+    assert (fake_settings.data_dir / "bm25" / "ids.json").exists()
+    index = build_search_index(fake_settings)
+    assert index.lexical.ids and len(index.lexical.ids) == len(index.chunks)
+
+
+def test_filters_restrict_results(fake_settings):
+    from index.retrieve import Filters
+
+    run_ingest(fake_settings, progress=False)
+    index = build_search_index(fake_settings)
+    hits = index.search("Kalouti Ordnung Sauberkeit", k=10, filters=Filters(doc_types=("Projektpapier",)))
+    assert hits and {h.chunk.doc_id for h in hits} == {"projektpapier-2023"}
+    hits = index.search("Kalouti", k=10, filters=Filters(doc_ids=("kod-sondereinsatz", "citymanagement")))
+    assert {h.chunk.doc_id for h in hits} <= {"kod-sondereinsatz", "citymanagement"}
+    hits = index.search("Wahl", k=10, filters=Filters(publishers=("Nordstadtblogger",)))
+    assert {h.chunk.doc_id for h in hits} == {"ob-wahl-reaktionen"}
