@@ -42,3 +42,12 @@ def build_search_index(settings: Settings, embedder: CountingEmbedding | None = 
     r = settings.retrieval
     weights = FusionWeights(r.dense_k, r.lexical_k, r.rrf_k, r.dense_weight, r.lexical_weight)
     return SearchIndex(store, embedder, settings.data_dir, weights)
+
+
+def build_assistant(settings: Settings, index: SearchIndex | None = None):
+    """Index, glossary and (if configured) the LLM, wired into one `Assistant`."""
+    from assistant.answer import Assistant
+    from assistant.llm import build_llm
+
+    index = index or build_search_index(settings)
+    return Assistant(index, settings, llm=build_llm(settings.llm))

@@ -1,0 +1,236 @@
+"""Query understanding: normalise a German (or English, or colloquial) question into a plan.
+
+The plan says what to search for (dense and lexical queries with glossary expansions and typo
+corrections), which documents the question names, whether it asks for promises or a list, which
+terms the evidence must cover, and whether the question is an attempt to instruct the assistant.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from index.lexical import STOPWORDS, normalise_gender, stem, tokenize
+from index.retrieve import SearchIndex
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+ARTICLES = r"(?:der|die|das|den|dem|des|neue|neuen|neuer|vom|zum|beim|unser|unseren|unserem)"
+WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß]+(?:-[0-9A-Za-zÄÖÜäöüß]+)*")
+FOLLOW_UP_START = re.compile(r"^\s*(und|aber|und was|was ist mit|wie ist es mit|wie sieht es mit|and|what about)\b", re.I)
+PRONOUNS = re.compile(r"\b(er|sie|ihn|ihm|ihr|sein|seine|seinen|seinem|seiner|ihre|ihren|ihrem|dessen|deren|dort|"
+                      r"dazu|davon|darüber|he|she|his|her|they|their|it)\b", re.I)
+COMMENT_WORDS = re.compile(r"\b(leser|kommentar|kommentare|leserkommentar|reaktionen der leser)", re.I)
+
+
+@dataclass(frozen=True)
+class Glossary:
+    abbreviations: dict[str, str]
+    colloquial: dict[str, str]
+    english: dict[str, str]
+    question_words: frozenset[str]
+    intent_question: tuple[str, ...]
+    intent_sentence: tuple[re.Pattern, ...]
+    list_question: frozenset[str]
+    injection: tuple[re.Pattern, ...]
+
+    @classmethod
+    def load(cls, folder: Path = PROMPTS) -> "Glossary":
+        data = yaml.safe_load((folder / "glossary.yaml").read_text(encoding="utf-8"))
+        patterns = [line.strip() for line in (folder / "injection_patterns.txt").read_text(encoding="utf-8").splitlines()
+                    if line.strip() and not line.startswith("#")]
+        return cls(
+            abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
+            colloquial={str(k).lower(): str(v) for k, v in data["colloquial"].items()},
+            english={str(k).lower(): str(v) for k, v in data["english"].items()},
+            question_words=frozenset(w.lower() for w in data["question_words"]),
+            intent_question=tuple(w.lower() for w in data["intent_question"]),
+            intent_sentence=tuple(re.compile(p, re.I) for p in data["intent_sentence"]),
+            list_question=frozenset(w.lower() for w in data["list_question"]),
+            injection=tuple(re.compile(p, re.I) for p in patterns),
+        )
+
+    def is_intent_sentence(self, sentence: str) -> bool:
+        return any(p.search(sentence) for p in self.intent_sentence)
+
+
+@dataclass
+class KeyTerm:
+    word: str
+    stems: frozenset[str]  # the word's stem and the stems of its expansions and corrections
+    weight: float
+
+
+@dataclass
+class QueryPlan:
+    question: str
+    resolved: str
+    dense_query: str
+    lexical_query: str
+    key_terms: list[KeyTerm] = field(default_factory=list)
+    doc_boost: dict[str, float] = field(default_factory=dict)
+    routed_docs: list[str] = field(default_factory=list)
+    wants_intent: bool = False
+    wants_list: bool = False
+    wants_comments: bool = False
+    injection: bool = False
+    is_follow_up: bool = False
+
+    def support(self, stems: set[str]) -> float:
+        """Weighted share of the key terms found in `stems` (1.0 when the question has none)."""
+        total = sum(t.weight for t in self.key_terms)
+        if not total:
+            return 1.0
+        return sum(t.weight for t in self.key_terms if t.stems & stems) / total
+
+
+class QueryAnalyzer:
+    """Turns a question (and the chat history) into a `QueryPlan` against one loaded index."""
+
+    def __init__(self, index: SearchIndex, glossary: Glossary | None = None, route_boost: float = 1.6) -> None:
+        self.index = index
+        self.glossary = glossary or Glossary.load()
+        self.route_boost = route_boost
+        self._stamp = None
+
+    # -- corpus statistics, rebuilt when the index changes --------------------------------------
+    def _corpus(self) -> None:
+        if self._stamp == self.index._stamp:
+            return
+        df: dict[str, int] = defaultdict(int)
+        surface: dict[str, set[str]] = defaultdict(set)
+        for chunk in self.index.chunks.values():
+            text = chunk.embed_text(self.index.meta(chunk.doc_id))
+            for term in set(tokenize(text)):
+                df[term] += 1
+            for word in WORD.findall(normalise_gender(text).lower()):
+                if len(word) >= 4:
+                    surface[word[0]].add(word)
+        self._df, self._surface, self._n = df, {k: sorted(v) for k, v in surface.items()}, max(len(self.index.chunks), 1)
+        self._aliases = self._alias_table()
+        self._stamp = self.index._stamp
+
+    def _alias_table(self) -> list[tuple[re.Pattern, str]]:
+        table = []
+        for doc in self.index.documents.values():
+            names = set(doc.meta.aliases) | {doc.meta.doc_type} if doc.meta.doc_type not in ("Pressemitteilung", "Zeitungsartikel", "Dokument") else set(doc.meta.aliases)
+            if doc.meta.publisher and len(doc.meta.publisher) < 30:
+                names.add(doc.meta.publisher.split(" (")[0])
+            for name in names:
+                if name:
+                    table.append((re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I if len(name) > 3 else 0), doc.meta.doc_id))
+        return table
+
+    def idf(self, term: str) -> float:
+        return math.log((self._n + 1) / (self._df.get(term, 0) + 0.5))
+
+    # -- the plan ---------------------------------------------------------------------------
+    def analyze(self, question: str, history: list[str] | None = None) -> QueryPlan:
+        self._corpus()
+        resolved, follow_up = self.resolve_follow_up(question, history or [])
+        normalised = self.normalise(resolved)
+        expansions = self.expansions(normalised)
+        corrections = self.corrections(normalised)
+        routed = self.route(normalised)
+        lowered = normalised.lower()
+        plan = QueryPlan(
+            question=question, resolved=resolved,
+            dense_query=" ".join([normalised, *expansions]),
+            lexical_query=" ".join([normalised, *expansions, *corrections]),
+            routed_docs=routed, doc_boost={d: self.route_boost for d in routed},
+            wants_intent=any(w in lowered for w in self.glossary.intent_question),
+            wants_list=bool(set(WORD.findall(lowered)) & self.glossary.list_question),
+            wants_comments=bool(COMMENT_WORDS.search(question)),
+            injection=any(p.search(question) for p in self.glossary.injection),
+            is_follow_up=follow_up,
+        )
+        plan.key_terms = self.key_terms(self.restore_abbreviations(resolved))
+        return plan
+
+    def restore_abbreviations(self, text: str) -> str:
+        """'der ob' → 'der OB': lower-case abbreviations right after an article or adjective."""
+        for abbr in self.glossary.abbreviations:
+            text = re.sub(rf"\b({ARTICLES}) {re.escape(abbr.lower())}\b", rf"\1 {abbr}", text, flags=re.I)
+        return text
+
+    def normalise(self, question: str) -> str:
+        """Colloquial and English words replaced, lower-case abbreviations after articles restored."""
+        def swap(match: re.Match) -> str:
+            word = match.group()
+            low = word.lower()
+            if low in self.glossary.colloquial:
+                return self.glossary.colloquial[low]
+            if low in self.glossary.english:
+                return self.glossary.english[low]
+            return word
+        return WORD.sub(swap, self.restore_abbreviations(question))
+
+    def expansions(self, text: str) -> list[str]:
+        out = []
+        for abbr, expansion in self.glossary.abbreviations.items():
+            if re.search(rf"(?<!\w){re.escape(abbr)}(?!\w)", text):
+                out.append(expansion)
+        return out
+
+    def corrections(self, text: str) -> list[str]:
+        """Closest corpus words for words the corpus does not know (typos, inflections)."""
+        out = []
+        for word in WORD.findall(text.lower()):
+            if len(word) < 5 or word in self.glossary.question_words or word in STOPWORDS:
+                continue
+            if all(t in self._df for t in tokenize(word)):
+                continue
+            bucket = self._surface.get(word[0], [])
+            out.extend(difflib.get_close_matches(word, bucket, n=1, cutoff=0.78))
+        return out
+
+    def route(self, text: str) -> list[str]:
+        return sorted({doc_id for pattern, doc_id in self._aliases if pattern.search(text)})
+
+    def alternatives(self, word: str) -> set[str]:
+        """Stems that count as this word: its own, its glossary expansions, its typo correction."""
+        low = word.lower()
+        stems = {t for t in tokenize(word) if len(t) > 1}
+        mapped = self.glossary.abbreviations.get(word) or self.glossary.colloquial.get(low) or self.glossary.english.get(low)
+        if mapped:
+            stems |= {t for t in tokenize(mapped) if len(t) > 1}
+        if not mapped and stems and not all(t in self._df for t in stems):
+            for correction in self.corrections(word):
+                stems |= set(tokenize(correction))
+        return stems
+
+    def key_terms(self, question: str) -> list[KeyTerm]:
+        """The words of the question the evidence must cover, each weighted by its rarity."""
+        terms: dict[str, KeyTerm] = {}
+        for word in WORD.findall(question):
+            low = word.lower()
+            if low in self.glossary.question_words or (low in STOPWORDS and word not in self.glossary.abbreviations):
+                continue
+            if re.fullmatch(rf"{ARTICLES} ob", low) or (low == "ob" and word != "OB"):
+                continue
+            stems = self.alternatives(word)
+            if stems:
+                terms.setdefault(low, KeyTerm(low, frozenset(stems), max(self.idf(t) for t in stems)))
+        return list(terms.values())
+
+    def resolve_follow_up(self, question: str, history: list[str]) -> tuple[str, bool]:
+        """Carry the documents, names and (for bare pronoun questions) the topic of earlier turns."""
+        if not history:
+            return question, False
+        previous = history[-1]
+        own_terms = self.key_terms(self.restore_abbreviations(question))
+        elliptical = FOLLOW_UP_START.search(question) or PRONOUNS.search(question) or len(own_terms) <= 1
+        if not elliptical or (self.route(self.normalise(question)) and not PRONOUNS.search(question)):
+            return question, False
+        carried = [m.group() for pattern, _ in self._aliases for m in [pattern.search(previous)] if m]
+        if not own_terms:  # "Und warum?", "Was noch?": the earlier topic is the topic
+            carried += [t.word for t in self.key_terms(self.restore_abbreviations(previous))]
+        carried = list(dict.fromkeys(c for c in carried if c.lower() not in question.lower()))
+        if not carried:
+            return question, False
+        return f"{question} ({' '.join(carried)})", True
