@@ -1,7 +1,88 @@
-"""Subcommands that need the answering side: ask, eval, serve (registered into the main parser)."""
+"""Subcommands of the answering side: ask, eval, serve (registered into the main parser)."""
 
 from __future__ import annotations
 
+import json
+import sys
+from pathlib import Path
+
+from index.errors import RathausError
+
+
+def cmd_ask(args, settings) -> int:
+    from assistant.wiring import build_assistant
+
+    assistant = build_assistant(settings)
+    if args.jsonl:
+        source = sys.stdin if args.jsonl == "-" else open(args.jsonl, encoding="utf-8")
+        with source:
+            for number, line in enumerate(source, 1):
+                if not line.strip():
+                    continue
+                try:
+                    request = json.loads(line)
+                    question, history = request["question"], list(request.get("history", []))
+                except (ValueError, KeyError, TypeError) as exc:
+                    raise RathausError(f"line {number} of {args.jsonl} is not a JSON object with 'question': {exc}") from None
+                print(json.dumps(assistant.ask(question, history).to_dict(), ensure_ascii=False), flush=True)
+        return 0
+    if not args.question:
+        raise RathausError("no question given: rathaus ask \"Frage\" (or --jsonl FILE)")
+    answer = assistant.ask(args.question, args.history or [])
+    if args.json:
+        print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(answer.text)
+    if answer.notice:
+        print(f"\nHinweis: {answer.notice}")
+    if answer.sources:
+        print("\nQuellen")
+        for source in answer.sources:
+            print(source.line())
+    return 0
+
+
+def cmd_eval(args, settings) -> int:
+    from assistant.wiring import build_assistant
+    from eval.report import terminal_table, write_reports
+    from eval.runner import run_eval
+    from index.load import discover
+
+    assistant = build_assistant(settings)
+    files = None
+    if args.compare:
+        files = {}
+        for path, entry in discover([settings.corpus_dir]):
+            doc_id = (entry or {}).get("id") or path.stem
+            files[doc_id] = path.read_text(encoding="utf-8", errors="replace")
+    result = run_eval(assistant, compare=args.compare, corpus_files=files)
+    paths = write_reports(result, Path(args.out) if args.out else None) if args.out else write_reports(result)
+    print(terminal_table(result))
+    print("Berichte: " + ", ".join(str(p) for p in paths))
+    return 1 if result["failed_thresholds"] else 0
+
+
+def cmd_serve(args, settings) -> int:
+    import app
+
+    app.main(["--host", args.host or settings.app.host, "--port", str(args.port or settings.app.port)])
+    return 0
+
 
 def register(sub) -> None:
-    """Added as the answering side grows."""
+    p = sub.add_parser("ask", help="answer a question with citations")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--history", action="append", help="an earlier question of the chat (repeatable, oldest first)")
+    p.add_argument("--json", action="store_true", help="one JSON object")
+    p.add_argument("--jsonl", metavar="FILE", help="answer one JSON request per line ('-' = stdin)")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("eval", help="run the known-answer set and write eval/reports/latest.*")
+    p.add_argument("--compare", action="store_true", help="also run BM25, dense and stock llama-index baselines")
+    p.add_argument("--out", help="report folder (default eval/reports)")
+    p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("serve", help="start the web app")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=cmd_serve)
