@@ -39,20 +39,25 @@ class Assistant:
         return self.index.search(plan.dense_query, k=self.settings.retrieval.top_k, filters=filters,
                                  lexical_query=plan.lexical_query, doc_boost=plan.doc_boost)
 
-    def evidence(self, plan: QueryPlan, hits: list[Hit]) -> tuple[float, float]:
-        """(share of key terms covered by the best passage, best dense similarity)."""
+    def evidence(self, plan: QueryPlan, hits: list[Hit]) -> tuple[float, float, float]:
+        """(share of key terms covered by the best passage, share of key terms unknown to the
+        corpus, best dense similarity): the signals the refusal is decided on."""
         support = 0.0
         for hit in hits[:5]:
             stems = set(tokenize(hit.chunk.embed_text(hit.meta)))
             support = max(support, plan.support(stems))
-        return support, max((h.dense for h in hits), default=0.0)
+        unknown = plan.unknown_share(self.index.lexical.vocabulary)
+        return support, unknown, max((h.dense for h in hits), default=0.0)
 
     def answers(self, plan: QueryPlan, hits: list[Hit]) -> bool:
+        """Whether the evidence answers the question; thresholds calibrated on eval/known_answers.yaml."""
         if not hits:
             return False
-        support, dense = self.evidence(plan, hits)
+        support, unknown, dense = self.evidence(plan, hits)
         a = self.settings.answer
-        return support >= a.min_support and (dense >= a.min_dense or support >= 0.6)
+        if dense >= a.rescue_dense and support >= a.min_support:
+            return True
+        return support >= a.min_support and unknown <= a.max_unknown_share
 
     def ask(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Answer:
         started = time.perf_counter()

@@ -118,8 +118,8 @@ def list_answer(index: SearchIndex, best: Candidate, plan: QueryPlan, candidates
     if len(items) < 2:
         return None
     introduces = best.text.rstrip().endswith(":")
-    if not (best.is_item or introduces or plan.wants_list):
-        return None
+    if not (introduces or plan.wants_list):
+        return None  # a specific question answered by one item gets that item's sentences
     hit_of = {c.hit.chunk.chunk_id: c.hit for c in candidates}
     out: list[Candidate] = []
     intro = next((c for c in candidates if c.hit.chunk.section_path == best.hit.chunk.section_path

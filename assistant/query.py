@@ -24,8 +24,26 @@ ARTICLES = r"(?:der|die|das|den|dem|des|neue|neuen|neuer|vom|zum|beim|unser|unse
 WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß]+(?:-[0-9A-Za-zÄÖÜäöüß]+)*")
 FOLLOW_UP_START = re.compile(r"^\s*(und|aber|und was|was ist mit|wie ist es mit|wie sieht es mit|and|what about)\b", re.I)
 PRONOUNS = re.compile(r"\b(er|sie|ihn|ihm|ihr|sein|seine|seinen|seinem|seiner|ihre|ihren|ihrem|dessen|deren|dort|"
-                      r"dazu|davon|darüber|he|she|his|her|they|their|it)\b", re.I)
+                      r"dazu|davon|darüber|da|he|she|his|her|they|their|it)\b", re.I)
+THING_PRONOUNS = re.compile(r"\b(dort|da|dazu|davon|darüber|damit|dabei|daran|there|that)\b", re.I)
 COMMENT_WORDS = re.compile(r"\b(leser|kommentar|kommentare|leserkommentar|reaktionen der leser)", re.I)
+
+
+class AliasPattern:
+    """Finds a document alias in a question: by stems for long aliases, literally for short ones."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.stems = frozenset(tokenize(name))
+        self.literal = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I if len(name) > 3 else 0)
+
+    def search(self, text: str) -> re.Match | None:
+        match = self.literal.search(text)
+        if match or len(self.name) <= 3 or not self.stems:
+            return match
+        if self.stems <= set(tokenize(text)):
+            return re.match(r".*", self.name)  # a match object whose group() is the alias
+        return None
 
 
 @dataclass(frozen=True)
@@ -64,6 +82,8 @@ class KeyTerm:
     word: str
     stems: frozenset[str]  # the word's stem and the stems of its expansions and corrections
     weight: float
+    noun: bool = False  # capitalised inside the question: a German noun or a name
+    own: frozenset[str] = frozenset()  # stems without typo corrections
 
 
 @dataclass
@@ -80,6 +100,13 @@ class QueryPlan:
     wants_comments: bool = False
     injection: bool = False
     is_follow_up: bool = False
+
+    def unknown_share(self, known: set[str] | dict) -> float:
+        """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter')."""
+        total = sum(t.weight for t in self.key_terms)
+        if not total:
+            return 0.0
+        return sum(t.weight for t in self.key_terms if t.noun and not any(s in known for s in t.own)) / total
 
     def support(self, stems: set[str]) -> float:
         """Weighted share of the key terms found in `stems` (1.0 when the question has none)."""
@@ -116,6 +143,9 @@ class QueryAnalyzer:
         self._stamp = self.index._stamp
 
     def _alias_table(self) -> list[tuple[re.Pattern, str]]:
+        """Document names users say: manifest aliases, distinctive types, short publishers.
+        Long names match by their stems ('grünen und cdu' names 'Grüne und CDU'); short ones
+        ('OB') only as written, so the conjunction 'ob' does not."""
         table = []
         for doc in self.index.documents.values():
             names = set(doc.meta.aliases) | {doc.meta.doc_type} if doc.meta.doc_type not in ("Pressemitteilung", "Zeitungsartikel", "Dokument") else set(doc.meta.aliases)
@@ -123,7 +153,7 @@ class QueryAnalyzer:
                 names.add(doc.meta.publisher.split(" (")[0])
             for name in names:
                 if name:
-                    table.append((re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I if len(name) > 3 else 0), doc.meta.doc_id))
+                    table.append((AliasPattern(name), doc.meta.doc_id))
         return table
 
     def idf(self, term: str) -> float:
@@ -192,14 +222,14 @@ class QueryAnalyzer:
     def route(self, text: str) -> list[str]:
         return sorted({doc_id for pattern, doc_id in self._aliases if pattern.search(text)})
 
-    def alternatives(self, word: str) -> set[str]:
+    def alternatives(self, word: str, corrected: bool = True) -> set[str]:
         """Stems that count as this word: its own, its glossary expansions, its typo correction."""
         low = word.lower()
         stems = {t for t in tokenize(word) if len(t) > 1}
         mapped = self.glossary.abbreviations.get(word) or self.glossary.colloquial.get(low) or self.glossary.english.get(low)
         if mapped:
             stems |= {t for t in tokenize(mapped) if len(t) > 1}
-        if not mapped and stems and not all(t in self._df for t in stems):
+        if corrected and not mapped and stems and not all(t in self._df for t in stems):
             for correction in self.corrections(word):
                 stems |= set(tokenize(correction))
         return stems
@@ -207,7 +237,7 @@ class QueryAnalyzer:
     def key_terms(self, question: str) -> list[KeyTerm]:
         """The words of the question the evidence must cover, each weighted by its rarity."""
         terms: dict[str, KeyTerm] = {}
-        for word in WORD.findall(question):
+        for position, word in enumerate(WORD.findall(question)):
             low = word.lower()
             if low in self.glossary.question_words or (low in STOPWORDS and word not in self.glossary.abbreviations):
                 continue
@@ -215,7 +245,9 @@ class QueryAnalyzer:
                 continue
             stems = self.alternatives(word)
             if stems:
-                terms.setdefault(low, KeyTerm(low, frozenset(stems), max(self.idf(t) for t in stems)))
+                noun = position > 0 and word[0].isupper() and word not in self.glossary.abbreviations
+                own = frozenset(self.alternatives(word, corrected=False))
+                terms.setdefault(low, KeyTerm(low, frozenset(stems), max(self.idf(t) for t in stems), noun, own))
         return list(terms.values())
 
     def resolve_follow_up(self, question: str, history: list[str]) -> tuple[str, bool]:
@@ -228,7 +260,7 @@ class QueryAnalyzer:
         if not elliptical or (self.route(self.normalise(question)) and not PRONOUNS.search(question)):
             return question, False
         carried = [m.group() for pattern, _ in self._aliases for m in [pattern.search(previous)] if m]
-        if not own_terms:  # "Und warum?", "Was noch?": the earlier topic is the topic
+        if not own_terms or THING_PRONOUNS.search(question):  # "Was hat er dort gemacht?": the earlier topic
             carried += [t.word for t in self.key_terms(self.restore_abbreviations(previous))]
         carried = list(dict.fromkeys(c for c in carried if c.lower() not in question.lower()))
         if not carried:

