@@ -1,0 +1,172 @@
+"""Rathaus-Chat web app: `python app.py [--host H] [--port P]`. Thin: builds the Blocks, calls the assistant."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+import gradio as gr
+
+from assistant.present import NOTICE, answer_markdown, document_html, sources_html
+from assistant.settings import Settings, load_settings
+from assistant.types import Answer
+from index.errors import RathausError
+from index.retrieve import Filters
+
+log = logging.getLogger("rathaus.app")
+EXAMPLES = [
+    "Was hat der neue OB versprochen?",                       # citizen
+    "Was sagt das Projektpapier zum ÖPNV?",                   # staff
+    "Wie viele Mitarbeitende des KOD sind täglich im Einsatz?",
+    "Wer entscheidet über den Verfügungsfonds der City?",
+    "Wie wird das Wetter morgen?",                            # tester: must be refused
+]
+SCROLL_JS = "() => { setTimeout(() => document.getElementById('rc-cited')?.scrollIntoView({block: 'center'}), 300); }"
+
+
+def check_question(question: str, limit: int) -> str | None:
+    """A friendly German message for input we do not answer, else None."""
+    if not question or not question.strip():
+        return "Bitte geben Sie eine Frage ein."
+    if len(question) > limit:
+        return f"Die Frage ist zu lang (höchstens {limit} Zeichen). Bitte kürzen Sie sie."
+    return None
+
+
+def build_app(assistant, settings: Settings) -> gr.Blocks:
+    index = assistant.index
+    docs = sorted(index.documents.values(), key=lambda d: d.meta.date, reverse=True)
+    limit = settings.app.max_question_chars
+
+    def ask(question: str, history: list[str], doc_ids: list[str], types: list[str], publishers: list[str]) -> Answer:
+        problem = check_question(question, limit)
+        if problem:
+            return Answer(question=question or "", text=problem, refused=True, mode="message")
+        try:
+            return assistant.ask(question.strip(), history, Filters(tuple(doc_ids or ()), tuple(types or ()), tuple(publishers or ())))
+        except RathausError as exc:
+            log.warning("question failed: %s", exc)
+            return Answer(question=question, text=f"Das hat nicht geklappt: {exc}", refused=True, mode="message")
+        except Exception:  # the edge: log the detail, show a German message, never a stack trace
+            log.exception("internal error while answering %r", question)
+            return Answer(question=question, text="Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
+                          refused=True, mode="message")
+
+    def api_ask(question: str, history_json: str = "[]") -> tuple[str, str]:
+        """Public API: the answer text and the answer (with sources) as JSON."""
+        try:
+            history = [str(h) for h in json.loads(history_json or "[]")]
+        except (ValueError, TypeError):
+            history = []
+        answer = ask(question, history, [], [], [])
+        return answer.text, json.dumps(answer.to_dict(), ensure_ascii=False)
+
+    def respond(question, chat, questions, doc_ids, types, publishers):
+        chat = list(chat or []) + [{"role": "user", "content": question or ""}]
+        answer = ask(question, list(questions or []), doc_ids, types, publishers)
+        if answer.mode != "message":
+            questions = list(questions or []) + [question.strip()]
+        chat.append({"role": "assistant", "content": answer_markdown(answer)})
+        choices = [(f"[{s.n}] {s.title} – {s.section}", str(i)) for i, s in enumerate(answer.sources)]
+        return (chat, questions, [s.__dict__ for s in answer.sources], sources_html(answer.sources),
+                gr.update(choices=choices, value=choices[0][1] if choices else None), "")
+
+    def show_source(choice, sources):
+        if choice is None or not sources:
+            return gr.update()
+        source = sources[int(choice)]
+        stored = index.documents.get(source["doc_id"])
+        if stored is None:
+            return "<p>Dokument nicht gefunden.</p>"
+        meta = stored.meta
+        return document_html(meta.title, f"{meta.publisher}, {meta.date_display()}, {meta.doc_type}", stored.text,
+                             source["start"], source["end"])
+
+    def show_document(doc_id):
+        stored = index.documents.get(doc_id)
+        if stored is None:
+            return gr.update()
+        meta = stored.meta
+        return document_html(meta.title, f"{meta.publisher}, {meta.date_display()}, {meta.doc_type}", stored.text)
+
+    with gr.Blocks(title="Rathaus-Chat") as app:
+        gr.Markdown("# Rathaus-Chat\nFragen zu kommunalpolitischen Dokumenten – jede Antwort mit Quellen.")
+        gr.Markdown(f"_{NOTICE}_", elem_id="rc-notice")
+        with gr.Tab("Chat"):
+            questions = gr.State([])
+            sources = gr.State([])
+            with gr.Row():
+                with gr.Column(scale=3):
+                    chat = gr.Chatbot(label="Unterhaltung", height=480, buttons=["copy"], elem_id="rc-chat")
+                    question = gr.Textbox(label="Ihre Frage", placeholder="z. B. Was hat der neue OB versprochen?",
+                                          max_lines=4, elem_id="rc-question")
+                    with gr.Row():
+                        send = gr.Button("Fragen", variant="primary", elem_id="rc-send")
+                        new = gr.Button("Neue Unterhaltung", elem_id="rc-new")
+                    gr.Examples(EXAMPLES, inputs=question, label="Beispielfragen (Bürger, Verwaltung, Test)")
+                with gr.Column(scale=2):
+                    with gr.Accordion("Filter", open=False):
+                        doc_filter = gr.Dropdown([(d.meta.title, d.meta.doc_id) for d in docs], multiselect=True, label="Dokumente")
+                        type_filter = gr.Dropdown(sorted({d.meta.doc_type for d in docs}), multiselect=True, label="Dokumenttyp")
+                        pub_filter = gr.Dropdown(sorted({d.meta.publisher for d in docs}), multiselect=True, label="Herausgeber")
+                    gr.Markdown("### Quellen")
+                    sources_view = gr.HTML(sources_html([]), elem_id="rc-sources")
+                    pick = gr.Radio([], label="Quelle im Dokument anzeigen", elem_id="rc-pick")
+                    viewer = gr.HTML("", elem_id="rc-viewer")
+            outputs = [chat, questions, sources, sources_view, pick, question]
+            inputs = [question, chat, questions, doc_filter, type_filter, pub_filter]
+            send.click(respond, inputs, outputs, api_visibility="private").then(
+                show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
+            question.submit(respond, inputs, outputs, api_visibility="private").then(
+                show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
+            pick.change(show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
+            new.click(lambda: ([], [], [], sources_html([]), gr.update(choices=[], value=None), ""), None,
+                      [chat, questions, sources, sources_view, pick, viewer], api_visibility="private")
+        with gr.Tab("Dokumente"):
+            gr.Dataframe(
+                [[d.meta.title, d.meta.date_display(), d.meta.doc_type, d.meta.publisher, len(d.chunk_ids), d.meta.doc_id]
+                 for d in docs],
+                headers=["Titel", "Datum", "Typ", "Herausgeber", "Abschnitte", "ID"], interactive=False)
+            doc_pick = gr.Dropdown([(d.meta.title, d.meta.doc_id) for d in docs], label="Dokument lesen")
+            doc_view = gr.HTML("")
+            doc_pick.change(show_document, doc_pick, doc_view, api_visibility="private")
+        api_q = gr.Textbox(visible=False)
+        api_h = gr.Textbox(visible=False)
+        api_text = gr.Textbox(visible=False)
+        api_json = gr.Textbox(visible=False)
+        gr.Button(visible=False).click(api_ask, [api_q, api_h], [api_text, api_json], api_name="ask")
+    app.queue(default_concurrency_limit=settings.app.concurrency_limit, max_size=settings.app.max_queue_size)
+    return app
+
+
+def prepare(settings: Settings):
+    """Build or update the index (incremental; a no-op when nothing changed), then the assistant."""
+    from assistant.wiring import build_assistant, build_embedder, build_search_index, run_ingest
+
+    embedder = build_embedder(settings)
+    report = run_ingest(settings, embedder=embedder, progress=False)
+    log.info("index: %s", report.summary())
+    return build_assistant(settings, build_search_index(settings, embedder))
+
+
+def launch(app: gr.Blocks, settings: Settings, host: str, port: int, block: bool = True):
+    return app.launch(server_name=host, server_port=port or None, prevent_thread_lock=not block, quiet=not block,
+                      allowed_paths=[], blocked_paths=[str(settings.data_dir.resolve())], footer_links=["api"],
+                      show_error=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Rathaus-Chat web app")
+    parser.add_argument("--host")
+    parser.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    settings = load_settings()
+    app = build_app(prepare(settings), settings)
+    launch(app, settings, args.host or settings.app.host, args.port if args.port is not None else settings.app.port)
+
+
+if __name__ == "__main__":
+    main()

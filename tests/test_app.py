@@ -1,0 +1,85 @@
+"""The real Gradio app, launched on a free local port, driven through `gradio_client`."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+pytestmark = [pytest.mark.server, pytest.mark.model]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(real_index, real_settings):
+    import app as webapp
+    from assistant.wiring import build_assistant
+
+    blocks = webapp.build_app(build_assistant(real_settings, real_index), real_settings)
+    port = free_port()
+    webapp.launch(blocks, real_settings, "127.0.0.1", port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    blocks.close()
+
+
+@pytest.fixture(scope="module")
+def client(app_url):
+    from gradio_client import Client
+
+    return Client(app_url, verbose=False)
+
+
+def test_question_returns_answer_with_sources(client):
+    text, payload = client.predict("Wie viele Mitarbeitende des KOD sind täglich im Einsatz?", "[]", api_name="/ask")
+    data = json.loads(payload)
+    assert "45" in text and not data["refused"]
+    assert data["sources"] and data["sources"][0]["doc_id"] == "kod-sondereinsatz"
+
+
+def test_unanswerable_question_is_refused(client):
+    text, payload = client.predict("Wie hoch ist die Hundesteuer in Dortmund?", "[]", api_name="/ask")
+    assert json.loads(payload)["refused"] and "keine Angaben" in text
+
+
+def test_follow_up_uses_history(client):
+    text, _ = client.predict("Wo ist er geboren?", json.dumps(["Was hat der neue OB versprochen?"]), api_name="/ask")
+    assert "Beirut" in text
+
+
+def test_friendly_messages_for_empty_and_overlong_input(client):
+    text, payload = client.predict("   ", "[]", api_name="/ask")
+    assert text == "Bitte geben Sie eine Frage ein." and json.loads(payload)["refused"]
+    text, _ = client.predict("Frage " * 500, "[]", api_name="/ask")
+    assert "zu lang" in text
+
+
+def test_only_the_ask_endpoint_is_public(client):
+    api = client.view_api(print_info=False, return_format="dict")
+    assert set(api["named_endpoints"]) == {"/ask"} and not api["unnamed_endpoints"]
+
+
+def test_data_directory_is_not_served(app_url, real_settings):
+    import httpx
+
+    target = real_settings.data_dir.resolve() / "ingest.lock"
+    for path in (f"gradio_api/file={target}", "gradio_api/file=/etc/passwd", "gradio_api/file=../../etc/passwd"):
+        response = httpx.get(app_url + path)
+        assert response.status_code in (400, 403, 404), path
+
+
+def test_html_in_the_question_is_escaped(client):
+    import html
+
+    from assistant.present import answer_markdown
+    from assistant.types import Answer
+
+    rendered = answer_markdown(Answer("q", "<script>alert(1)</script> <img src=x onerror=alert(2)>"))
+    assert "<script>" not in rendered and "<img" not in rendered and html.escape("<script>") in rendered
+    text, _ = client.predict("<script>alert('x')</script> Was sagt der OB?", "[]", api_name="/ask")
+    assert "<script>" not in text
