@@ -60,6 +60,12 @@ class Assistant:
         return support >= a.min_support and unknown <= a.max_unknown_share
 
     def ask(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Answer:
+        return self._ask(question, history, filters, use_llm=True)
+
+    def ask_extractive(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Answer:
+        return self._ask(question, history, filters, use_llm=False)
+
+    def _ask(self, question: str, history: list[str] | None, filters: Filters, use_llm: bool) -> Answer:
         started = time.perf_counter()
         plan = self.analyzer.analyze(question, history)
         if plan.injection:
@@ -71,7 +77,7 @@ class Assistant:
         text, sources, claims, listed = compose(self.index, plan, hits, self.glossary, self.settings.answer.max_sentences)
         answer = Answer(question=question, text=text, sources=sources, claims=claims, resolved_question=plan.resolved,
                         mode="list" if listed else "extractive")
-        if self.llm is not None:
+        if use_llm and self.llm is not None:
             answer = self.llm.rewrite(answer, plan, hits)
         answer.timings_ms = {"retrieval": _ms(started, retrieved), "compose": _ms(retrieved, time.perf_counter()),
                              "total": _ms(started, time.perf_counter())}

@@ -1,9 +1,122 @@
-"""Optional LLM answers (added below); `build_llm` returns None in the default extractive mode."""
+"""Optional LLM answers through llama-index (Ollama or any OpenAI-compatible server).
+
+The LLM sees only the numbered sources inside a delimited block. Its answer is checked: every
+marker must name a supplied source and every sentence must carry one. An answer that fails the
+check, or an LLM that is unreachable or too slow, is replaced by the extractive answer with a
+visible notice.
+"""
 
 from __future__ import annotations
 
+import logging
+import re
+from collections.abc import Iterator
 
-def build_llm(settings):
+from assistant.prompts import load_prompt
+from assistant.types import Answer, Source
+from index.errors import ConfigError
+from index.retrieve import Filters, Hit
+from index.split import split_sentences
+
+log = logging.getLogger(__name__)
+MARKER = re.compile(r"\[(\d+)\]")
+FALLBACK_NOTICE = ("Die KI-Antwort ließ sich nicht anhand der Quellen überprüfen oder kam nicht rechtzeitig; "
+                   "angezeigt wird die wörtliche Antwort aus den Dokumenten.")
+MAX_SOURCES = 5
+
+
+def citation_problems(text: str, n_sources: int) -> list[str]:
+    """Why an LLM answer is not acceptable (empty = every sentence cited, every marker valid)."""
+    problems = [f"unknown source [{n}]" for n in {int(m) for m in MARKER.findall(text)} if not 1 <= n <= n_sources]
+    for sentence in split_sentences(" ".join(text.split())):
+        if len(sentence.split()) > 2 and not MARKER.search(sentence):
+            problems.append(f"uncited sentence: {sentence[:60]}")
+    return problems
+
+
+def number_sources(hits: list[Hit]) -> list[Source]:
+    return [Source(n=i, doc_id=h.chunk.doc_id, title=h.meta.title, publisher=h.meta.publisher, date=h.meta.date_display(),
+                   section=h.chunk.section_path, quote=h.chunk.text, chunk_id=h.chunk.chunk_id, date_iso=h.meta.date,
+                   doc_type=h.meta.doc_type, start=h.chunk.start, end=h.chunk.end, is_comment=h.chunk.is_comment)
+            for i, h in enumerate(hits[:MAX_SOURCES], 1)]
+
+
+def sources_block(sources: list[Source]) -> str:
+    return "\n\n".join(f"[{s.n}] {s.title} ({s.publisher}, {s.date}), Abschnitt „{s.section}“:\n{s.quote}" for s in sources)
+
+
+class LLMAnswerer:
+    """Wraps a llama-index LLM; `rewrite` turns an extractive answer into a checked LLM answer."""
+
+    def __init__(self, llm) -> None:
+        self.llm = llm
+        self.system = load_prompt("system")
+        self.template = load_prompt("answer")
+
+    def messages(self, question: str, sources: list[Source]):
+        from llama_index.core.llms import ChatMessage
+
+        return [ChatMessage(role="system", content=self.system),
+                ChatMessage(role="user", content=self.template.format(sources=sources_block(sources), question=question))]
+
+    def rewrite(self, extractive: Answer, plan, hits: list[Hit]) -> Answer:
+        sources = number_sources(hits)
+        try:
+            text = self.llm.chat(self.messages(plan.resolved, sources)).message.content or ""
+        except Exception as exc:  # network, timeout, server error: the extractive answer stands
+            log.warning("LLM unavailable, using the extractive answer: %s", exc)
+            return self._fallback(extractive)
+        return self._checked(text, extractive, sources)
+
+    def stream(self, assistant, question: str, history, filters: Filters) -> Iterator[Answer]:
+        extractive = assistant.ask_extractive(question, history, filters)
+        if extractive.refused:
+            yield extractive
+            return
+        plan = assistant.analyzer.analyze(question, history)
+        sources = number_sources(assistant.retrieve(plan, filters))
+        text = ""
+        try:
+            for delta in self.llm.stream_chat(self.messages(plan.resolved, sources)):
+                text += delta.delta or ""
+                yield Answer(question, text, mode="llm")
+        except Exception as exc:
+            log.warning("LLM stream failed, using the extractive answer: %s", exc)
+            yield self._fallback(extractive)
+            return
+        yield self._checked(text, extractive, sources)
+
+    def _checked(self, text: str, extractive: Answer, sources: list[Source]) -> Answer:
+        problems = citation_problems(text, len(sources))
+        if problems or not text.strip():
+            log.warning("LLM answer rejected: %s", "; ".join(problems) or "empty")
+            return self._fallback(extractive)
+        used = sorted({int(m) for m in MARKER.findall(text)})
+        return Answer(question=extractive.question, text=text.strip(), sources=[s for s in sources if s.n in used],
+                      resolved_question=extractive.resolved_question, mode="llm", timings_ms=extractive.timings_ms)
+
+    @staticmethod
+    def _fallback(extractive: Answer) -> Answer:
+        extractive.mode, extractive.notice = "llm-fallback", FALLBACK_NOTICE
+        return extractive
+
+
+def build_llm(settings) -> LLMAnswerer | None:
+    """The LLM named by `llm.mode`, or None for the default extractive mode."""
     if settings.mode == "none":
         return None
-    raise NotImplementedError
+    if not settings.model or not settings.base_url:
+        raise ConfigError(f"llm.mode '{settings.mode}' needs llm.base_url and llm.model (RATHAUS_LLM__BASE_URL, RATHAUS_LLM__MODEL)")
+    if settings.mode == "openai":
+        from llama_index.llms.openai_like import OpenAILike
+
+        llm = OpenAILike(model=settings.model, api_base=settings.base_url, api_key=settings.api_key,
+                         timeout=settings.timeout, max_retries=0, is_chat_model=True, temperature=settings.temperature)
+    elif settings.mode == "ollama":
+        from llama_index.llms.ollama import Ollama
+
+        llm = Ollama(model=settings.model, base_url=settings.base_url, request_timeout=settings.timeout,
+                     temperature=settings.temperature)
+    else:
+        raise ConfigError(f"Unknown llm mode: {settings.mode!r} (use none, openai or ollama)")
+    return LLMAnswerer(llm)

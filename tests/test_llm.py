@@ -1,0 +1,68 @@
+"""Optional LLM mode against a fake OpenAI-compatible server over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer import Assistant
+from assistant.llm import FALLBACK_NOTICE, build_llm, citation_problems
+from assistant.prompts import PLACEHOLDERS, load_prompt, placeholders
+from assistant.settings import LLMSettings
+from tests.fake_llm import FakeLLM
+
+pytestmark = [pytest.mark.server, pytest.mark.model]
+
+
+def test_prompt_files_have_the_placeholders_the_code_fills():
+    for name, expected in PLACEHOLDERS.items():
+        assert placeholders(load_prompt(name)) == expected, name
+
+
+def test_citation_check():
+    assert citation_problems("Satz eins [1]. Satz zwei [2].", 2) == []
+    assert citation_problems("Satz eins [3].", 2) == ["unknown source [3]"]
+    assert citation_problems("Satz eins [1]. Ein Satz ohne Beleg hier.", 2)
+
+
+@pytest.fixture(scope="module")
+def fake():
+    server = FakeLLM()
+    yield server
+    server.close()
+
+
+def assistant_with(model: str, fake, real_index, real_settings, timeout: float = 10.0) -> Assistant:
+    llm = build_llm(LLMSettings(mode="openai", base_url=fake.url, model=model, timeout=timeout))
+    return Assistant(real_index, real_settings, llm=llm)
+
+
+def test_well_cited_reply_is_used(fake, real_index, real_settings):
+    answer = assistant_with("good", fake, real_index, real_settings).ask("Wo wurde Kalouti geboren?")
+    assert answer.mode == "llm" and "Beirut" in answer.text and answer.sources
+    assert answer.sources[0].n == 1
+    prompt = fake.requests[-1]["messages"][-1]["content"]
+    assert prompt.startswith("<quellen>") and "</quellen>" in prompt
+    assert fake.requests[-1]["messages"][0]["role"] == "system"
+
+
+def test_invalid_citations_fall_back_to_the_extractive_answer(fake, real_index, real_settings):
+    answer = assistant_with("bad", fake, real_index, real_settings).ask("Wo wurde Kalouti geboren?")
+    assert answer.mode == "llm-fallback" and answer.notice == FALLBACK_NOTICE
+    assert "Paris" not in answer.text and "Beirut" in answer.text
+
+
+def test_timeout_falls_back(fake, real_index, real_settings):
+    answer = assistant_with("slow", fake, real_index, real_settings, timeout=1.0).ask("Wo wurde Kalouti geboren?")
+    assert answer.mode == "llm-fallback" and "Beirut" in answer.text
+
+
+def test_streaming_reply(fake, real_index, real_settings):
+    parts = list(assistant_with("good", fake, real_index, real_settings).stream("Wo wurde Kalouti geboren?"))
+    assert len(parts) > 2 and parts[-1].mode == "llm" and "Beirut" in parts[-1].text
+    assert fake.requests[-1]["stream"] is True
+
+
+def test_unanswerable_question_is_refused_without_asking_the_llm(fake, real_index, real_settings):
+    before = len(fake.requests)
+    answer = assistant_with("good", fake, real_index, real_settings).ask("Wie hoch ist die Hundesteuer in Dortmund?")
+    assert answer.refused and len(fake.requests) == before
