@@ -63,14 +63,27 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
         return answer.text, json.dumps(answer.to_dict(), ensure_ascii=False)
 
     def respond(question, chat, questions, doc_ids, types, publishers):
-        chat = list(chat or []) + [{"role": "user", "content": question or ""}]
-        answer = ask(question, list(questions or []), doc_ids, types, publishers)
+        """Streams the answer into the chat, then shows its sources."""
+        chat = list(chat or []) + [{"role": "user", "content": question or ""}, {"role": "assistant", "content": ""}]
+        problem = check_question(question, limit)
+        parts = [Answer(question or "", problem, refused=True, mode="message")] if problem else None
+        try:
+            parts = parts or assistant.stream(question.strip(), list(questions or []),
+                                              Filters(tuple(doc_ids or ()), tuple(types or ()), tuple(publishers or ())))
+            answer = None
+            for answer in parts:
+                chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+                yield chat, questions, [], sources_html([]), gr.update(), ""
+        except Exception:  # the edge: log the detail, show a German message, never a stack trace
+            log.exception("internal error while answering %r", question)
+            answer = Answer(question, "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
+                            refused=True, mode="message")
+            chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
         if answer.mode != "message":
             questions = list(questions or []) + [question.strip()]
-        chat.append({"role": "assistant", "content": answer_markdown(answer)})
         choices = [(f"[{s.n}] {s.title} – {s.section}", str(i)) for i, s in enumerate(answer.sources)]
-        return (chat, questions, [s.__dict__ for s in answer.sources], sources_html(answer.sources),
-                gr.update(choices=choices, value=choices[0][1] if choices else None), "")
+        yield (chat, questions, [s.__dict__ for s in answer.sources], sources_html(answer.sources),
+               gr.update(choices=choices, value=choices[0][1] if choices else None), "")
 
     def show_source(choice, sources):
         if choice is None or not sources:

@@ -83,3 +83,14 @@ def test_html_in_the_question_is_escaped(client):
     assert "<script>" not in rendered and "<img" not in rendered and html.escape("<script>") in rendered
     text, _ = client.predict("<script>alert('x')</script> Was sagt der OB?", "[]", api_name="/ask")
     assert "<script>" not in text
+
+
+def test_document_text_is_rendered_escaped():
+    """A document containing markup shows as text in the viewer, with the passage still highlighted."""
+    from assistant.present import document_html
+
+    text = "Vorher. <script>alert(1)</script> <img src=x onerror=alert(2)> Zitat hier. Nachher."
+    start = text.index("Zitat")
+    rendered = document_html("T <b>x</b>", "Stadt", text, start, start + len("Zitat hier."))
+    assert "<script>" not in rendered and "<img" not in rendered and "<b>x</b>" not in rendered
+    assert "&lt;script&gt;" in rendered and "<mark id='rc-cited'>Zitat hier.</mark>" in rendered
