@@ -67,7 +67,17 @@ class Assistant:
 
     def _ask(self, question: str, history: list[str] | None, filters: Filters, use_llm: bool) -> Answer:
         started = time.perf_counter()
+        if use_llm and self.llm is not None and history:
+            condensed = self.llm.condense(question, history)
+            if condensed:
+                plan = self.analyzer.analyze(condensed, [])
+                plan.question = question
+                return self._answer(plan, filters, started, use_llm)
         plan = self.analyzer.analyze(question, history)
+        return self._answer(plan, filters, started, use_llm)
+
+    def _answer(self, plan: QueryPlan, filters: Filters, started: float, use_llm: bool) -> Answer:
+        question = plan.question
         if plan.injection:
             return self._refusal(plan, [], started, INJECTION_REFUSAL)
         hits = self.retrieve(plan, filters)

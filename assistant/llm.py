@@ -52,6 +52,19 @@ class LLMAnswerer:
         self.llm = llm
         self.system = load_prompt("system")
         self.template = load_prompt("answer")
+        self.condense_template = load_prompt("condense")
+
+    def condense(self, question: str, history: list[str]) -> str | None:
+        """A follow-up rewritten as a standalone question, or None when the LLM fails."""
+        from llama_index.core.llms import ChatMessage
+
+        prompt = self.condense_template.format(history="\n".join(f"- {h}" for h in history), question=question)
+        try:
+            text = (self.llm.chat([ChatMessage(role="user", content=prompt)]).message.content or "").strip()
+        except Exception as exc:
+            log.warning("condense failed, using the rule-based follow-up: %s", exc)
+            return None
+        return text if 0 < len(text) <= 500 and "\n" not in text else None
 
     def messages(self, question: str, sources: list[Source]):
         from llama_index.core.llms import ChatMessage

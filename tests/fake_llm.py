@@ -40,6 +40,8 @@ class FakeLLM:
                 if model == "slow":
                     time.sleep(3)
                 reply = REPLIES.get(model, REPLIES["good"])
+                if "Formuliere die letzte Frage" in body["messages"][-1]["content"]:
+                    reply = "Wo wurde Alexander Kalouti geboren?"  # the condense-question prompt
                 if body.get("stream"):
                     self.send_response(200)
                     self.send_header("Content-Type", "text/event-stream")

@@ -66,3 +66,10 @@ def test_unanswerable_question_is_refused_without_asking_the_llm(fake, real_inde
     before = len(fake.requests)
     answer = assistant_with("good", fake, real_index, real_settings).ask("Wie hoch ist die Hundesteuer in Dortmund?")
     assert answer.refused and len(fake.requests) == before
+
+
+def test_follow_up_is_condensed_by_the_llm(fake, real_index, real_settings):
+    answer = assistant_with("good", fake, real_index, real_settings).ask("Und wo?", ["Wer ist Kalouti?"])
+    condense = [r for r in fake.requests if "Formuliere die letzte Frage" in r["messages"][-1]["content"]]
+    assert condense and "Wer ist Kalouti?" in condense[-1]["messages"][-1]["content"]
+    assert answer.resolved_question == "Wo wurde Alexander Kalouti geboren?" and "Beirut" in answer.text
