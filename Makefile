@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test eval bench ingest browser clean
+.PHONY: install run test eval ingest browser clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -29,9 +29,6 @@ test: install browser
 
 eval: install ingest
 	$(BIN)/rathaus eval
-
-bench: install
-	$(BIN)/python -m bench.run
 
 clean:
 	rm -rf $(VENV) data
