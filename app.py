@@ -22,6 +22,7 @@ EXAMPLES = [
     "Wer entscheidet über den Verfügungsfonds der City?",
     "Wie wird das Wetter morgen?",                            # tester: must be refused
 ]
+INTERNAL_ERROR = "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut."
 SCROLL_JS = "() => { setTimeout(() => document.getElementById('rc-cited')?.scrollIntoView({block: 'center'}), 300); }"
 
 
@@ -34,24 +35,34 @@ def check_question(question: str, limit: int) -> str | None:
     return None
 
 
+def message(question: str | None, text: str) -> Answer:
+    """A reply that is not an answer from the documents (input problem or failure)."""
+    return Answer(question=question or "", text=text, refused=True, mode="message")
+
+
 def build_app(assistant, settings: Settings) -> gr.Blocks:
     index = assistant.index
     docs = sorted(index.documents.values(), key=lambda d: d.meta.date, reverse=True)
     limit = settings.app.max_question_chars
 
-    def ask(question: str, history: list[str], doc_ids: list[str], types: list[str], publishers: list[str]) -> Answer:
+    def answer_parts(question: str, history: list[str], doc_ids, types, publishers, stream: bool = True):
+        """The answer, or its growing parts; bad input and failures become German messages."""
         problem = check_question(question, limit)
         if problem:
-            return Answer(question=question or "", text=problem, refused=True, mode="message")
+            yield message(question, problem)
+            return
+        filters = Filters(tuple(doc_ids or ()), tuple(types or ()), tuple(publishers or ()))
         try:
-            return assistant.ask(question.strip(), history, Filters(tuple(doc_ids or ()), tuple(types or ()), tuple(publishers or ())))
+            if stream:
+                yield from assistant.stream(question.strip(), history, filters)
+            else:
+                yield assistant.ask(question.strip(), history, filters)
         except RathausError as exc:
             log.warning("question failed: %s", exc)
-            return Answer(question=question, text=f"Das hat nicht geklappt: {exc}", refused=True, mode="message")
+            yield message(question, f"Das hat nicht geklappt: {exc}")
         except Exception:  # the edge: log the detail, show a German message, never a stack trace
             log.exception("internal error while answering %r", question)
-            return Answer(question=question, text="Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
-                          refused=True, mode="message")
+            yield message(question, INTERNAL_ERROR)
 
     def api_ask(question: str, history_json: str = "[]") -> tuple[str, str]:
         """Public API: the answer text and the answer (with sources) as JSON."""
@@ -59,49 +70,37 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
             history = [str(h) for h in json.loads(history_json or "[]")]
         except (ValueError, TypeError):
             history = []
-        answer = ask(question, history, [], [], [])
+        *_, answer = answer_parts(question, history, [], [], [], stream=False)
         return answer.text, json.dumps(answer.to_dict(), ensure_ascii=False)
 
     def respond(question, chat, questions, doc_ids, types, publishers):
         """Streams the answer into the chat, then shows its sources."""
         chat = list(chat or []) + [{"role": "user", "content": question or ""}, {"role": "assistant", "content": ""}]
-        problem = check_question(question, limit)
-        parts = [Answer(question or "", problem, refused=True, mode="message")] if problem else None
-        try:
-            parts = parts or assistant.stream(question.strip(), list(questions or []),
-                                              Filters(tuple(doc_ids or ()), tuple(types or ()), tuple(publishers or ())))
-            answer = None
-            for answer in parts:
-                chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-                yield chat, questions, [], sources_html([]), gr.update(), ""
-        except Exception:  # the edge: log the detail, show a German message, never a stack trace
-            log.exception("internal error while answering %r", question)
-            answer = Answer(question, "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut.",
-                            refused=True, mode="message")
+        for answer in answer_parts(question, list(questions or []), doc_ids, types, publishers):
             chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
+            yield chat, questions, [], sources_html([]), gr.update(), ""
         if answer.mode != "message":
             questions = list(questions or []) + [question.strip()]
         choices = [(f"[{s.n}] {s.title} – {s.section}", str(i)) for i, s in enumerate(answer.sources)]
         yield (chat, questions, [s.__dict__ for s in answer.sources], sources_html(answer.sources),
                gr.update(choices=choices, value=choices[0][1] if choices else None), "")
 
-    def show_source(choice, sources):
-        if choice is None or not sources:
-            return gr.update()
-        source = sources[int(choice)]
-        stored = index.documents.get(source["doc_id"])
+    def render_document(doc_id: str, start: int = 0, end: int = 0) -> str:
+        stored = index.documents.get(doc_id)
         if stored is None:
             return "<p>Dokument nicht gefunden.</p>"
         meta = stored.meta
         return document_html(meta.title, f"{meta.publisher}, {meta.date_display()}, {meta.doc_type}", stored.text,
-                             source["start"], source["end"])
+                             start, end)
+
+    def show_source(choice, sources):
+        if choice is None or not sources:
+            return gr.update()
+        source = sources[int(choice)]
+        return render_document(source["doc_id"], source["start"], source["end"])
 
     def show_document(doc_id):
-        stored = index.documents.get(doc_id)
-        if stored is None:
-            return gr.update()
-        meta = stored.meta
-        return document_html(meta.title, f"{meta.publisher}, {meta.date_display()}, {meta.doc_type}", stored.text)
+        return render_document(doc_id) if doc_id else gr.update()
 
     with gr.Blocks(title="Rathaus-Chat") as app:
         gr.Markdown("# Rathaus-Chat\nFragen zu kommunalpolitischen Dokumenten – jede Antwort mit Quellen.")

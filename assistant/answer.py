@@ -72,7 +72,7 @@ class Assistant:
             if condensed:
                 plan = self.analyzer.analyze(condensed, [])
                 plan.question = question
-                plan.injection = plan.injection or any(p.search(question) for p in self.glossary.injection)
+                plan.injection = plan.injection or self.glossary.is_injection(question)
                 return self._answer(plan, filters, started, use_llm)
         plan = self.analyzer.analyze(question, history)
         return self._answer(plan, filters, started, use_llm)

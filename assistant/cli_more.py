@@ -56,7 +56,7 @@ def cmd_eval(args, settings) -> int:
             doc_id = (entry or {}).get("id") or path.stem
             files[doc_id] = path.read_text(encoding="utf-8", errors="replace")
     result = run_eval(assistant, compare=args.compare, corpus_files=files)
-    paths = write_reports(result, Path(args.out) if args.out else None) if args.out else write_reports(result)
+    paths = write_reports(result, Path(args.out)) if args.out else write_reports(result)
     print(terminal_table(result))
     print("Berichte: " + ", ".join(str(p) for p in paths))
     return 1 if result["failed_thresholds"] else 0

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from index.lexical import STOPWORDS, normalise_gender, stem, tokenize
+from index.lexical import STOPWORDS, normalise_gender, tokenize
 from index.retrieve import SearchIndex
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
@@ -26,6 +26,7 @@ FOLLOW_UP_START = re.compile(r"^\s*(und|aber|und was|was ist mit|wie ist es mit|
 PRONOUNS = re.compile(r"\b(er|sie|ihn|ihm|ihr|sein|seine|seinen|seinem|seiner|ihre|ihren|ihrem|dessen|deren|dort|"
                       r"dazu|davon|darüber|da|he|she|his|her|they|their|it)\b", re.I)
 THING_PRONOUNS = re.compile(r"\b(dort|da|dazu|davon|darüber|damit|dabei|daran|there|that)\b", re.I)
+GENERIC_TYPES = {"Pressemitteilung", "Zeitungsartikel", "Dokument"}
 COMMENT_WORDS = re.compile(r"\b(leser|kommentar|kommentare|leserkommentar|reaktionen der leser)", re.I)
 
 
@@ -72,6 +73,9 @@ class Glossary:
             list_question=frozenset(w.lower() for w in data["list_question"]),
             injection=tuple(re.compile(p, re.I) for p in patterns),
         )
+
+    def is_injection(self, text: str) -> bool:
+        return any(p.search(text) for p in self.injection)
 
     def is_intent_sentence(self, sentence: str) -> bool:
         return any(p.search(sentence) for p in self.intent_sentence)
@@ -148,7 +152,9 @@ class QueryAnalyzer:
         ('OB') only as written, so the conjunction 'ob' does not."""
         table = []
         for doc in self.index.documents.values():
-            names = set(doc.meta.aliases) | {doc.meta.doc_type} if doc.meta.doc_type not in ("Pressemitteilung", "Zeitungsartikel", "Dokument") else set(doc.meta.aliases)
+            names = set(doc.meta.aliases)
+            if doc.meta.doc_type not in GENERIC_TYPES:  # "Projektpapier" names one document, "Pressemitteilung" many
+                names.add(doc.meta.doc_type)
             if doc.meta.publisher and len(doc.meta.publisher) < 30:
                 names.add(doc.meta.publisher.split(" (")[0])
             for name in names:
@@ -176,7 +182,7 @@ class QueryAnalyzer:
             wants_intent=any(w in lowered for w in self.glossary.intent_question),
             wants_list=bool(set(WORD.findall(lowered)) & self.glossary.list_question),
             wants_comments=bool(COMMENT_WORDS.search(question)),
-            injection=any(p.search(question) for p in self.glossary.injection),
+            injection=self.glossary.is_injection(question),
             is_follow_up=follow_up,
         )
         plan.key_terms = self.key_terms(self.restore_abbreviations(resolved))

@@ -140,7 +140,8 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
 
 def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batch_size: int, progress: bool,
                      report: IngestReport) -> None:
-    pending = [(doc, c) for doc, chunks, existing in todo for c in chunks if c.chunk_id not in frozenset(existing)]
+    stored = [frozenset(existing) for _, _, existing in todo]
+    pending = [(doc, c) for (doc, chunks, _), have in zip(todo, stored) for c in chunks if c.chunk_id not in have]
     bar = tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress or not pending)
     for i in range(0, len(pending), batch_size):
         batch = pending[i:i + batch_size]
@@ -151,9 +152,9 @@ def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batc
         report.chunks_embedded += len(batch)
         bar.update(len(batch))
     bar.close()
-    for doc, chunks, existing in todo:
+    for (doc, chunks, existing), have in zip(todo, stored):
         keep = {c.chunk_id for c in chunks}
-        store.update_chunk_metadata([c for c in chunks if c.chunk_id in frozenset(existing)], doc.meta)
+        store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
         store.put_document(doc.meta, doc.text, chunks[0].doc_hash, [c.chunk_id for c in chunks])
         store.delete_chunks([cid for cid in existing if cid not in keep])
 

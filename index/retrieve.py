@@ -88,6 +88,9 @@ class SearchIndex:
             lexical = build_lexical(chunks, self.store)
         self.documents: dict[str, StoredDocument] = {d.meta.doc_id: d for d in documents}
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in chunks}
+        self._sections: dict[tuple[str, str], list[Chunk]] = {}
+        for c in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
+            self._sections.setdefault((c.doc_id, c.section_path), []).append(c)
         self.lexical = lexical
         self._doc_of_row = np.array([self.chunks[i].doc_id for i in lexical.ids], dtype=object)
         self._stamp = stamp
@@ -110,8 +113,7 @@ class SearchIndex:
 
     def section_chunks(self, chunk: Chunk) -> list[Chunk]:
         """All chunks of the same document section, in document order."""
-        same = [c for c in self.chunks.values() if c.doc_id == chunk.doc_id and c.section_path == chunk.section_path]
-        return sorted(same, key=lambda c: c.position)
+        return self._sections.get((chunk.doc_id, chunk.section_path), [])
 
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), lexical_query: str | None = None,
                doc_boost: dict[str, float] | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
