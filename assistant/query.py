@@ -144,6 +144,7 @@ class QueryAnalyzer:
                     surface[word[0]].add(word)
         self._df, self._surface, self._n = df, {k: sorted(v) for k, v in surface.items()}, max(len(self.index.chunks), 1)
         self._aliases = self._alias_table()
+        self._corrected: dict[str, list[str]] = {}
         self._stamp = self.index._stamp
 
     def _alias_table(self) -> list[tuple[re.Pattern, str]]:
@@ -221,8 +222,12 @@ class QueryAnalyzer:
                 continue
             if all(t in self._df for t in tokenize(word)):
                 continue
-            bucket = self._surface.get(word[0], [])
-            out.extend(difflib.get_close_matches(word, bucket, n=1, cutoff=0.78))
+            if word not in self._corrected:  # key_terms asks again for the same words
+                if len(self._corrected) > 20_000:  # bounded: the public sends arbitrary words
+                    self._corrected.clear()
+                bucket = self._surface.get(word[0], [])
+                self._corrected[word] = difflib.get_close_matches(word, bucket, n=1, cutoff=0.78)
+            out.extend(self._corrected[word])
         return out
 
     def route(self, text: str) -> list[str]:
