@@ -55,7 +55,16 @@ def cmd_eval(args, settings) -> int:
         for path, entry in discover([settings.corpus_dir]):
             doc_id = (entry or {}).get("id") or path.stem
             files[doc_id] = path.read_text(encoding="utf-8", errors="replace")
-    result = run_eval(assistant, compare=args.compare, corpus_files=files)
+    judge = None
+    if args.judge:
+        from assistant.llm import build_llm
+        from eval.judge import Judge
+
+        if settings.llm.mode == "none":
+            raise RathausError("--judge needs an LLM: set llm.mode, llm.base_url and llm.model "
+                               "(RATHAUS_LLM__MODE=openai, RATHAUS_LLM__BASE_URL, RATHAUS_LLM__MODEL)")
+        judge = Judge(build_llm(settings.llm).llm)
+    result = run_eval(assistant, compare=args.compare, corpus_files=files, judge=judge)
     paths = write_reports(result, Path(args.out)) if args.out else write_reports(result)
     print(terminal_table(result))
     print("Berichte: " + ", ".join(str(p) for p in paths))
@@ -80,6 +89,7 @@ def register(sub) -> None:
     p = sub.add_parser("eval", help="run the known-answer set and write eval/reports/latest.*")
     p.add_argument("--compare", action="store_true", help="also run BM25, dense and stock llama-index baselines")
     p.add_argument("--out", help="report folder (default eval/reports)")
+    p.add_argument("--judge", action="store_true", help="also let the configured LLM judge faithfulness and correctness")
     p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("serve", help="start the web app")

@@ -6,7 +6,8 @@ import string
 from pathlib import Path
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
-PLACEHOLDERS = {"system": set(), "answer": {"sources", "question"}, "condense": {"history", "question"}}
+PLACEHOLDERS = {"system": set(), "answer": {"sources", "question"}, "condense": {"history", "question"},
+               "judge_faithfulness": {"sources", "answer"}, "judge_correctness": {"question", "facts", "answer"}}
 
 
 def load_prompt(name: str) -> str:

@@ -17,12 +17,19 @@ METRIC_NAMES = {
     "citations_to_unexpected_documents": "Zitate auf fremde Dokumente", "verbatim_quotes": "wörtliche Zitate",
     "refusal_recall": "Ablehnung (unbeantwortbar)", "false_refusal_rate": "falsche Ablehnungen",
     "latency_p50_ms": "Latenz p50 (ms)", "latency_p95_ms": "Latenz p95 (ms)",
+    "judge_faithful": "LLM-Richter: belegt", "judge_faithful_errors": "LLM-Richter: Fehler (belegt)",
+    "judge_correct": "LLM-Richter: richtig", "judge_correct_errors": "LLM-Richter: Fehler (richtig)",
 }
+
+
+def shown_metrics(result: dict) -> list[tuple[str, str]]:
+    """The named metrics this run has (the judge's only when it ran)."""
+    return [(key, name) for key, name in METRIC_NAMES.items() if key in result["metrics"]]
 
 
 def terminal_table(result: dict) -> str:
     lines = [f"{'Metrik':<32}{'Rathaus-Chat':>14}" + "".join(f"{n[:16]:>18}" for n in result.get("baselines", {}))]
-    for key, name in METRIC_NAMES.items():
+    for key, name in shown_metrics(result):
         row = f"{name:<32}{result['metrics'][key]:>14}"
         for base in result.get("baselines", {}).values():
             value = base.get(key, "–")
@@ -37,7 +44,7 @@ def markdown(result: dict) -> str:
     out = ["# Evaluation Rathaus-Chat", "", f"{result['metrics']['items']} Fragen.", "", "## Gesamt", "",
            "| Metrik | Rathaus-Chat | " + " | ".join(result.get("baselines", {})) + " |",
            "|---|---|" + "---|" * len(result.get("baselines", {}))]
-    for key, name in METRIC_NAMES.items():
+    for key, name in shown_metrics(result):
         out.append(f"| {name} | {result['metrics'][key]} | " +
                    " | ".join(str(b.get(key, "–")) for b in result.get("baselines", {}).values()) + " |")
     out += ["", "Schwellen: " + ("alle erreicht" if not result["failed_thresholds"] else "; ".join(result["failed_thresholds"]))]

@@ -17,7 +17,7 @@ from eval.dataset import EVAL_DIR, Item, doc_ranking_scores, fact_present, load_
 THRESHOLDS = EVAL_DIR / "thresholds.yaml"
 
 
-def score_item(assistant, item: Item) -> dict:
+def score_item(assistant, item: Item, judge=None) -> dict:
     """Ask one question the way the app does and score the answer and the retrieval behind it."""
     started = time.perf_counter()
     answer = assistant.ask(item.question, item.history)
@@ -43,12 +43,23 @@ def score_item(assistant, item: Item) -> dict:
             "cites_expected": bool(set(cited) & set(item.docs)),
             "unexpected_citations": sum(1 for d in cited if d not in item.docs),
         }
+    if judge is not None and not answer.refused:
+        verdict = judge.judge(item.question, answer.text, [s.quote for s in answer.sources], item.facts or None)
+        row["judge"] = {"faithful": verdict.faithful, "faithful_asked": True, "correct": verdict.correct,
+                        "correct_asked": bool(item.facts), "raw": verdict.raw}
     row["failed"] = failures(row, item)
     return row
 
 
 def failures(row: dict, item: Item) -> list[str]:
     out = list(row["grounding"])
+    verdict = row.get("judge", {})
+    for key, label in (("faithful", "faithfulness"), ("correct", "correctness")):
+        if verdict.get(f"{key}_asked"):
+            if verdict[key] is None:
+                out.append(f"judge {label}: unparseable verdict")
+            elif not verdict[key]:
+                out.append(f"judge {label}: NEIN")
     if not item.answerable:
         return out + ([] if row["refused"] else ["not refused"])
     if row["refused"]:
@@ -134,10 +145,16 @@ def baseline_metrics(system, items: list[Item]) -> dict:
 
 
 def run_eval(assistant, items: list[Item] | None = None, compare: bool = False, progress: bool = True,
-             corpus_files: dict[str, str] | None = None) -> dict:
+             corpus_files: dict[str, str] | None = None, judge=None) -> dict:
+    """Score every item; `judge` (an `eval.judge.Judge`) adds the optional LLM verdicts."""
     items = items or load_items()
-    rows = [score_item(assistant, item) for item in tqdm(items, desc="eval", unit="Frage", disable=not progress)]
-    result = {"metrics": aggregate(rows), "by_category": grouped(rows, "category"), "by_kind": grouped(rows, "kind"),
+    rows = [score_item(assistant, item, judge) for item in tqdm(items, desc="eval", unit="Frage", disable=not progress)]
+    metrics = aggregate(rows)
+    if judge is not None:
+        from eval.judge import judge_metrics
+
+        metrics |= judge_metrics(rows)
+    result = {"metrics": metrics, "by_category": grouped(rows, "category"), "by_kind": grouped(rows, "kind"),
               "rows": rows}
     if compare:
         from eval.baselines import BM25Only, DenseOnly, StockLlamaIndex

@@ -1,7 +1,8 @@
 """A small fake OpenAI-compatible chat server on 127.0.0.1 for tests (real HTTP, streaming or not).
 
 The model name chooses the behaviour: `good` answers with valid citations, `bad` cites a source
-that does not exist and leaves a sentence uncited, `slow` answers after 3 s (for timeouts).
+that does not exist and leaves a sentence uncited, `slow` answers after 3 s (for timeouts). Judge prompts (they ask for `URTEIL:`) get `URTEIL: JA` from
+`good`, `URTEIL: NEIN` from `judge-nein` and an unparseable reply from `judge-garbage`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ REPLIES = {
     "bad": "Kalouti wurde in Paris geboren [7]. Das weiß man aus dem Internet.",
     "slow": "Alexander Kalouti wurde 1968 in Beirut geboren [1].",
 }
+JUDGE_REPLIES = {"judge-nein": "URTEIL: NEIN", "judge-garbage": "Ich würde sagen: eher ja, weitgehend belegt."}
 
 
 class FakeLLM:
@@ -40,7 +42,9 @@ class FakeLLM:
                 if model == "slow":
                     time.sleep(3)
                 reply = REPLIES.get(model, REPLIES["good"])
-                if "Formuliere die letzte Frage" in body["messages"][-1]["content"]:
+                if "URTEIL: JA" in body["messages"][-1]["content"]:
+                    reply = JUDGE_REPLIES.get(model, "URTEIL: JA")
+                elif "Formuliere die letzte Frage" in body["messages"][-1]["content"]:
                     reply = "Wo wurde Alexander Kalouti geboren?"  # the condense-question prompt
                 if body.get("stream"):
                     self.send_response(200)

@@ -73,3 +73,31 @@ def test_follow_up_is_condensed_by_the_llm(fake, real_index, real_settings):
     condense = [r for r in fake.requests if "Formuliere die letzte Frage" in r["messages"][-1]["content"]]
     assert condense and "Wer ist Kalouti?" in condense[-1]["messages"][-1]["content"]
     assert answer.resolved_question == "Wo wurde Alexander Kalouti geboren?" and "Beirut" in answer.text
+
+
+def test_verdict_parser_accepts_only_the_fixed_format():
+    from eval.judge import parse_verdict
+
+    assert parse_verdict("URTEIL: JA") is True
+    assert parse_verdict("  URTEIL: NEIN.\n") is False
+    for reply in ("JA", "Urteil: vielleicht", "URTEIL: JA\nBegründung: passt", "", "URTEIL: JEIN", "Ich denke URTEIL: JA"):
+        assert parse_verdict(reply) is None, reply
+
+
+@pytest.mark.parametrize("model, expected, errors", [("good", 1.0, 0), ("judge-nein", 0.0, 0), ("judge-garbage", 0.0, 3)])
+def test_llm_judge_in_eval_counts_unparseable_verdicts_as_errors(model, expected, errors, fake, real_index, real_settings):
+    from eval.dataset import load_items
+    from eval.judge import Judge
+    from eval.runner import run_eval
+
+    items = [i for i in load_items() if i.kind == "fact"][:3]
+    judge = Judge(build_llm(LLMSettings(mode="openai", base_url=fake.url, model=model)).llm)
+    result = run_eval(Assistant(real_index, real_settings), items=items, progress=False, judge=judge)
+    metrics = result["metrics"]
+    assert metrics["judge_faithful"] == expected and metrics["judge_correct"] == expected
+    assert metrics["judge_faithful_errors"] == errors and metrics["judge_correct_errors"] == errors
+    if model != "good":
+        assert all(any(f.startswith("judge") for f in r["failed"]) for r in result["rows"])
+    judged = [r for r in fake.requests if "URTEIL: JA" in r["messages"][-1]["content"]]
+    assert any("<quellen>" in r["messages"][-1]["content"] for r in judged)
+    assert any("Erwartete Fakten" in r["messages"][-1]["content"] for r in judged)
