@@ -12,10 +12,12 @@ import time
 from collections.abc import Iterator
 
 from assistant.compose import compose
+from assistant.promise_list import PromiseAnswerer
 from assistant.query import Glossary, QueryAnalyzer, QueryPlan
 from assistant.settings import Settings
 from assistant.types import Answer
 from index.lexical import tokenize
+from index.promises import PolicyAreas
 from index.retrieve import Filters, Hit, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,8 @@ class Assistant:
         self.glossary = glossary or Glossary.load()
         self.analyzer = QueryAnalyzer(index, self.glossary, settings.retrieval.route_boost)
         self.llm = llm
+        self.promises = PromiseAnswerer(index, PolicyAreas.load(settings.policy_areas_file),
+                                        frozenset(self.glossary.question_words))
 
     def retrieve(self, plan: QueryPlan, filters: Filters = Filters()) -> list[Hit]:
         return self.index.search(plan.dense_query, k=self.settings.retrieval.top_k, filters=filters,
@@ -81,6 +85,12 @@ class Assistant:
         question = plan.question
         if plan.injection:
             return self._refusal(plan, [], started, INJECTION_REFUSAL)
+        asked = self.promises.understand(plan.resolved)
+        listed = self.promises.answer(plan.question, asked, filters) if asked else None
+        if listed is not None:  # "Was hat der OB versprochen?": from the extracted statements of intent
+            listed.resolved_question = plan.resolved
+            listed.timings_ms = {"total": _ms(started, time.perf_counter())}
+            return listed
         hits = self.retrieve(plan, filters)
         retrieved = time.perf_counter()
         if not self.answers(plan, hits):

@@ -71,6 +71,28 @@ def cmd_eval(args, settings) -> int:
     return 1 if result["failed_thresholds"] else 0
 
 
+def cmd_promises(args, settings) -> int:
+    from assistant.promise_list import select, to_csv
+    from assistant.wiring import build_search_index
+
+    index = build_search_index(settings)
+    if args.doc and args.doc not in index.documents:
+        raise RathausError(f"no document '{args.doc}' in the index (see: rathaus docs)")
+    found = select(index.promises, actor=args.actor or "", topic=args.topic or "", doc=args.doc or "",
+                   kind=args.kind or "", text=args.search or "", include_achieved=args.all)
+    if args.json:
+        print(json.dumps([p.to_dict() for p in found], ensure_ascii=False, indent=2))
+    elif args.csv:
+        sys.stdout.write(to_csv(found))
+    else:
+        for p in found:
+            meta = index.meta(p.doc_id)
+            print(f"[{p.topic}] {p.actor} – {p.kind}\n  „{p.statement}“\n  {meta.title} ({meta.date_display()}), "
+                  f"Abschnitt „{p.section}“; erkannt an: {p.reason}\n")
+        print(f"{len(found)} Aussagen")
+    return 0
+
+
 def cmd_serve(args, settings) -> int:
     import app
 
@@ -91,6 +113,18 @@ def register(sub) -> None:
     p.add_argument("--out", help="report folder (default eval/reports)")
     p.add_argument("--judge", action="store_true", help="also let the configured LLM judge faithfulness and correctness")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser("promises", help="statements of intent (who promised what), filterable")
+    p.add_argument("--actor", help="part of the actor's name, e.g. Kalouti, Grüne")
+    p.add_argument("--topic", help="policy area or part of it, e.g. Wohnen, Mobilität")
+    p.add_argument("--doc", help="document id")
+    p.add_argument("--kind", help="Ziel/Vorhaben, Forderung an die Verwaltung, Prüfauftrag, erreicht")
+    p.add_argument("--search", help="words in the statement")
+    p.add_argument("--all", action="store_true", help="include past achievements (kind 'erreicht')")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="a JSON list")
+    out.add_argument("--csv", action="store_true", help="CSV with a header row")
+    p.set_defaults(func=cmd_promises)
 
     p = sub.add_parser("serve", help="start the web app")
     p.add_argument("--host")

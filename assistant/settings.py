@@ -83,6 +83,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where the index lives (Chroma, BM25, lock file).")
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder of documents to ingest.")
     max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped with a reason.")
+    policy_areas_file: Path = Field(PROJECT_ROOT / "index" / "policy_areas.yaml",
+                                    description="Policy areas (and their words) that statements of intent are sorted into.")
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
     chunking: ChunkingSettings = ChunkingSettings()

@@ -7,6 +7,7 @@ from pathlib import Path
 from assistant.settings import Settings
 from index.embedding import CountingEmbedding, build_embedding
 from index.ingest import ChunkingOptions, IngestReport, ingest
+from index.promises import PolicyAreas
 from index.retrieve import FusionWeights, SearchIndex
 from index.store import ChromaStore
 
@@ -31,7 +32,8 @@ def run_ingest(settings: Settings, paths: list[Path] | None = None, embedder: Co
     return ingest(paths or [settings.corpus_dir], store, embedder, settings.data_dir,
                   ChunkingOptions(c.target_words, c.max_words, c.overlap_sentences),
                   max_bytes=int(settings.max_file_mb * 1e6), prune=prune,
-                  batch_size=settings.embedding.batch_size, progress=progress)
+                  batch_size=settings.embedding.batch_size, progress=progress,
+                  areas=PolicyAreas.load(settings.policy_areas_file))
 
 
 def build_search_index(settings: Settings, embedder: CountingEmbedding | None = None) -> SearchIndex:

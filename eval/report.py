@@ -17,6 +17,9 @@ METRIC_NAMES = {
     "citations_to_unexpected_documents": "Zitate auf fremde Dokumente", "verbatim_quotes": "wörtliche Zitate",
     "refusal_recall": "Ablehnung (unbeantwortbar)", "false_refusal_rate": "falsche Ablehnungen",
     "latency_p50_ms": "Latenz p50 (ms)", "latency_p95_ms": "Latenz p95 (ms)",
+    "promises_precision": "Versprechen: Präzision", "promises_recall": "Versprechen: Recall",
+    "promises_actor_accuracy": "Versprechen: Akteur richtig", "promises_topic_accuracy": "Versprechen: Thema richtig",
+    "promises_achieved_recall": "Erreichtes erkannt", "promises_achieved_listed_as_promise": "Erreichtes als Versprechen",
     "judge_faithful": "LLM-Richter: belegt", "judge_faithful_errors": "LLM-Richter: Fehler (belegt)",
     "judge_correct": "LLM-Richter: richtig", "judge_correct_errors": "LLM-Richter: Fehler (richtig)",
 }
@@ -54,6 +57,10 @@ def markdown(result: dict) -> str:
         for name, m in result[key].items():
             out.append(f"| {name} | {m['items']} | {m['hit_at_5']} | {m['fact_recall']} | {m['items_fully_correct']} | "
                        f"{m['refusal_recall']} | {m['false_refusal_rate']} |")
+    problems = [r for r in result.get("promise_rows", []) if r["problems"]]
+    if problems:
+        out += ["", "## Versprechen: Abweichungen vom Goldstandard", "", "| Dokument | Satz | Abweichung |", "|---|---|---|"]
+        out += [f"| {r['doc']} | {r['text']} | {'; '.join(r['problems'])} |" for r in problems]
     out += ["", "## Fragen", "", "| id | Frage | Antwort | Zitate | Fehler |", "|---|---|---|---|---|"]
     for r in result["rows"]:
         answer = r["answer"].replace("\n", " ").replace("|", "\\|")
@@ -96,7 +103,7 @@ def html_report(result: dict) -> str:
     bases = result.get("baselines", {})
     metrics = "".join(f"<tr><td>{esc(name)}</td><td>{result['metrics'][k]}</td>"
                       + "".join(f"<td>{b.get(k, '–')}</td>" for b in bases.values()) + "</tr>"
-                      for k, name in METRIC_NAMES.items())
+                      for k, name in shown_metrics(result))
     verdict = "alle Schwellen erreicht" if not result["failed_thresholds"] else "; ".join(result["failed_thresholds"])
     return f"""<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Evaluation Rathaus-Chat</title>
 <style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}

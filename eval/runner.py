@@ -108,7 +108,9 @@ def check_thresholds(metrics: dict, path: Path = THRESHOLDS) -> list[str]:
     """Metrics outside their thresholds, as readable lines (empty = pass)."""
     failed = []
     for name, limit in yaml.safe_load(path.read_text(encoding="utf-8")).items():
-        if name.startswith("max_"):
+        if name.removeprefix("max_") not in metrics:
+            failed.append(f"{name.removeprefix('max_')} was not measured")
+        elif name.startswith("max_"):
             value = metrics[name[4:]]
             if value > limit:
                 failed.append(f"{name[4:]} = {value} > {limit}")
@@ -154,7 +156,11 @@ def run_eval(assistant, items: list[Item] | None = None, compare: bool = False, 
         from eval.judge import judge_metrics
 
         metrics |= judge_metrics(rows)
-    result = {"metrics": metrics, "by_category": grouped(rows, "category"), "by_kind": grouped(rows, "kind"),
+    from eval.promise_scoring import score_promises
+
+    extraction = score_promises(assistant.index.promises, docs=set(assistant.index.documents))
+    metrics |= {k: v for k, v in extraction.items() if k.startswith("promises_")}
+    result = {"metrics": metrics, "promise_rows": extraction["rows"], "by_category": grouped(rows, "category"), "by_kind": grouped(rows, "kind"),
               "rows": rows}
     if compare:
         from eval.baselines import BM25Only, DenseOnly, StockLlamaIndex

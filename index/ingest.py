@@ -19,6 +19,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.clean import clean
+from index.promises import PolicyAreas, extract_promises
 from index.embedding import CountingEmbedding
 from index.errors import DocumentUnreadable, IngestLocked
 from index.lexical import LexicalIndex
@@ -107,8 +108,9 @@ def prepare(paths: list[Path], max_bytes: int | None, options: ChunkingOptions,
 
 def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
            options: ChunkingOptions = ChunkingOptions(), max_bytes: int | None = None, prune: bool = True,
-           batch_size: int = 16, progress: bool = True) -> IngestReport:
+           batch_size: int = 16, progress: bool = True, areas: PolicyAreas | None = None) -> IngestReport:
     """Bring the index in line with the documents under `paths`."""
+    areas = areas or PolicyAreas.load()
     started = time.perf_counter()
     report = IngestReport()
     with write_lock(data_dir):
@@ -120,12 +122,13 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
             old = stored.get(doc.meta.doc_id)
             existing = store.chunk_ids(doc.meta.doc_id)
             if old and old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
-                    and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == doc.meta:
+                    and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == doc.meta \
+                    and old.promises_rules == areas.fingerprint:
                 report.unchanged.append(doc.meta.doc_id)
                 continue
             (report.updated if old else report.added).append(doc.meta.doc_id)
             todo.append((doc, chunks, existing))
-        _embed_and_store(todo, store, embedder, batch_size, progress, report)
+        _embed_and_store(todo, store, embedder, batch_size, progress, report, areas)
         if prune:
             for doc_id in sorted(set(stored) - seen):
                 store.delete_document(doc_id)
@@ -139,7 +142,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
 
 
 def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batch_size: int, progress: bool,
-                     report: IngestReport) -> None:
+                     report: IngestReport, areas: PolicyAreas) -> None:
     stored = [frozenset(existing) for _, _, existing in todo]
     pending = [(doc, c) for (doc, chunks, _), have in zip(todo, stored) for c in chunks if c.chunk_id not in have]
     bar = tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress or not pending)
@@ -155,7 +158,8 @@ def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batc
     for (doc, chunks, existing), have in zip(todo, stored):
         keep = {c.chunk_id for c in chunks}
         store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
-        store.put_document(doc.meta, doc.text, chunks[0].doc_hash, [c.chunk_id for c in chunks])
+        promises = [p.to_dict() for p in extract_promises(doc, areas)]
+        store.put_document(doc.meta, doc.text, chunks[0].doc_hash, [c.chunk_id for c in chunks], promises, areas.fingerprint)
         store.delete_chunks([cid for cid in existing if cid not in keep])
 
 

@@ -55,6 +55,9 @@ def meta_for(path: Path, entry: dict | None, fallback_title: str = "") -> Docume
         cite_as=str(entry.get("cite_as") or ""),
         aliases=tuple(str(a) for a in entry.get("aliases") or ()),
         source_file=path.name,
+        speaker=str(entry.get("speaker") or ""),
+        actors=tuple((str(a["name"]), tuple(str(m) for m in a.get("match") or (a["name"],)))
+                     for a in entry.get("actors") or () if isinstance(a, dict) and a.get("name")),
     )
 
 

@@ -25,6 +25,8 @@ class DocumentMeta:
     cite_as: str = ""
     aliases: tuple[str, ...] = ()
     source_file: str = ""
+    speaker: str = ""  # whose voice the document is ("wir"), for attributing statements of intent
+    actors: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, words naming them)
 
     def date_display(self) -> str:
         """German date for people: '16.08.2023', 'ca. 29.09.2025' or 'Februar 2024 (ungefähr)'."""

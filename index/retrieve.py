@@ -18,6 +18,7 @@ from index.embedding import CountingEmbedding
 from index.ingest import build_lexical, committed_chunks
 from index.lexical import LexicalIndex
 from index.model import Chunk, DocumentMeta
+from index.promises import Promise
 from index.store import ChromaStore, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ class SearchIndex:
         for c in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
             self._sections.setdefault((c.doc_id, c.section_path), []).append(c)
         self.lexical = lexical
+        self.promises: list[Promise] = [Promise(**p) for d in documents for p in d.promises]
         self._doc_of_row = np.array([self.chunks[i].doc_id for i in lexical.ids], dtype=object)
         self._stamp = stamp
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])

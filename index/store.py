@@ -31,6 +31,8 @@ class StoredDocument:
     text: str
     doc_hash: str
     chunk_ids: frozenset[str]
+    promises: tuple[dict, ...] = ()  # statements of intent found at ingest (index.promises.Promise dicts)
+    promises_rules: str = ""  # fingerprint of the rules that found them
 
 
 def meta_to_record(meta: DocumentMeta) -> dict:
@@ -38,6 +40,7 @@ def meta_to_record(meta: DocumentMeta) -> dict:
         "doc_id": meta.doc_id, "title": meta.title, "publisher": meta.publisher, "date": meta.date,
         "date_precision": meta.date_precision, "doc_type": meta.doc_type, "language": meta.language,
         "cite_as": meta.cite_as, "aliases": "|".join(meta.aliases), "source_file": meta.source_file,
+        "speaker": meta.speaker, "actors": json.dumps([[name, list(words)] for name, words in meta.actors], ensure_ascii=False),
     }
 
 
@@ -47,7 +50,8 @@ def record_to_meta(record: dict) -> DocumentMeta:
         date=record.get("date", ""), date_precision=record.get("date_precision", "exact"),
         doc_type=record.get("doc_type", ""), language=record.get("language", "de"),
         cite_as=record.get("cite_as", ""), aliases=tuple(a for a in record.get("aliases", "").split("|") if a),
-        source_file=record.get("source_file", ""),
+        source_file=record.get("source_file", ""), speaker=record.get("speaker", ""),
+        actors=tuple((name, tuple(words)) for name, words in json.loads(record.get("actors") or "[]")),
     )
 
 
@@ -170,10 +174,13 @@ class ChromaStore:
             if part:
                 self.chunks().update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_record(c, meta) for c in part])
 
-    def put_document(self, meta: DocumentMeta, text: str, doc_hash: str, chunk_ids: list[str]) -> None:
-        """Write the document record last: it commits exactly the listed chunks."""
+    def put_document(self, meta: DocumentMeta, text: str, doc_hash: str, chunk_ids: list[str],
+                     promises: list[dict] | None = None, promises_rules: str = "") -> None:
+        """Write the document record last: it commits exactly the listed chunks (and its statements of intent)."""
         record = meta_to_record(meta) | {"doc_hash": doc_hash, "chunk_count": len(chunk_ids),
-                                         "chunk_ids": json.dumps(chunk_ids)}
+                                         "chunk_ids": json.dumps(chunk_ids),
+                                         "promises": json.dumps(promises or [], ensure_ascii=False),
+                                         "promises_rules": promises_rules}
         self.documents(create=True).upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text],
                                            metadatas=[record])
 
@@ -202,7 +209,8 @@ class ChromaStore:
             if "does not exist" in str(exc) or "not found" in str(exc).lower():
                 return []
             raise
-        return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))))
+        return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))),
+                               tuple(json.loads(m.get("promises") or "[]")), m.get("promises_rules", ""))
                 for t, m in zip(got["documents"], got["metadatas"])]
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:

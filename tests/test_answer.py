@@ -57,7 +57,7 @@ def test_injection_is_refused_not_followed(assistant):
 
 def test_promises_of_the_mayor_are_listed(assistant):
     answer = assistant.ask("Was hat der neue OB versprochen?")
-    assert answer.mode == "list"
+    assert answer.mode == "promises"  # from the extracted statements of intent, grouped by topic
     for topic in ("Sauberkeit und Ordnung", "Wirtschaftliche Dynamik", "Neue Wohnungen und Kitas",
                   "Neues Denken in der Verwaltung"):
         assert topic in answer.text

@@ -37,3 +37,29 @@ def test_ask_and_see_the_highlighted_source(app_url):  # noqa: F811
         page.screenshot(path=str(ARTIFACTS / "chat.png"), full_page=True)
         assert "automatisch" in page.locator("#rc-notice").inner_text()
         browser.close()
+
+
+def test_promise_tab_filters_and_opens_the_source(app_url):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.get_by_role("tab", name="Versprechen").click()
+        table = page.locator("#rc-promises")
+        table.get_by_text("OB Alexander Kalouti", exact=False).first.wait_for(timeout=30000)
+        page.locator("#rc-p-search textarea, #rc-p-search input").first.fill("Klimaneutralität bis 2035 ist unser Ziel")
+        page.locator("#rc-p-count").get_by_text("1 Aussage", exact=True).wait_for(timeout=15000)
+        cell = table.get_by_role("gridcell").filter(has_text="Klimaneutralität bis 2035 ist unser Ziel.").first
+        cell.wait_for(timeout=15000)
+        cell.click()
+        mark = page.locator("#rc-p-viewer mark#rc-cited")
+        mark.wait_for(timeout=15000)
+        assert mark.inner_text().strip() == "Klimaneutralität bis 2035 ist unser Ziel."
+        with page.expect_download(timeout=15000) as download:
+            page.locator("#rc-p-export").click()
+        content = Path(download.value.path()).read_text(encoding="utf-8-sig")
+        assert content.splitlines()[0].startswith("actor,topic,kind,statement") and len(content.splitlines()) == 2
+        page.screenshot(path=str(ARTIFACTS / "versprechen.png"), full_page=True)
+        browser.close()

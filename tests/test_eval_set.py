@@ -45,6 +45,7 @@ def test_thresholds_fail_loudly():
                "refusal_recall": 1, "false_refusal_rate": 0}
     failed = check_thresholds(metrics)
     assert any("hit_at_1" in f for f in failed) and any("citations_to_unexpected" in f for f in failed)
+    assert "promises_recall was not measured" in failed  # a missing metric fails, it is never skipped
 
 
 @pytest.mark.model

@@ -1,0 +1,140 @@
+"""The Versprechen-Übersicht: select statements of intent by actor, topic, document and text;
+answer "Was hat der OB versprochen?" from them, grouped by topic; export them as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+
+from assistant.types import Answer, Claim, Source
+from index.lexical import STOPWORDS
+from index.promises import ACHIEVED, PolicyAreas, Promise
+
+INTENT = re.compile(r"\b(?:versproch\w*|versprech\w*|vorhaben|vorgenommen|angekündigt|ankündig\w*|woll\w*|will|"
+                    r"ziele?|pläne|plan\w*|forder\w*|vorschläge?|priorität\w*|schwerpunkt\w*|anliegen)\b", re.IGNORECASE)
+CSV_FIELDS = ["actor", "topic", "kind", "statement", "doc_id", "section", "date", "start", "end", "reason"]
+# Words a broad promise question may contain besides the actor, the intent and one policy area.
+FILLERS = frozenset({"tun", "machen", "erreichen", "neue", "neuen", "neu", "dortmund", "dortmunder", "stadt", "thema",
+                     "bereich", "konkret", "eigentlich", "alles", "genau", "denn", "so", "beim", "ins", "ans"})
+MAX_ITEMS = 12
+PER_TOPIC = 3
+
+
+def select(promises: list[Promise], actor: str = "", topic: str = "", doc: str = "", kind: str = "",
+           text: str = "", include_achieved: bool = False) -> list[Promise]:
+    """Promises whose fields contain the given values (case-insensitive); achievements only on request."""
+    def has(value: str, wanted: str) -> bool:
+        return not wanted or wanted.casefold() in value.casefold()
+
+    return [p for p in promises
+            if (include_achieved or kind == ACHIEVED or p.kind != ACHIEVED)
+            and has(p.actor, actor) and has(p.topic, topic) and (not doc or p.doc_id == doc)
+            and has(p.kind, kind) and has(p.statement, text)]
+
+
+def to_csv(promises: list[Promise]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+    writer.writeheader()
+    for p in promises:
+        writer.writerow(p.to_dict())
+    return out.getvalue()
+
+
+@dataclass
+class PromiseQuestion:
+    actors: list[str]
+    topic: str | None
+
+
+class PromiseAnswerer:
+    """Recognises questions about someone's promises and answers them from the extracted list."""
+
+    def __init__(self, index, areas: PolicyAreas, question_words: frozenset[str] = frozenset()) -> None:
+        self.index = index
+        self.areas = areas
+        self.question_words = question_words
+
+    def actor_words(self) -> list[tuple[str, str]]:
+        """(word naming an actor, actor name), longest words first."""
+        words: dict[str, str] = {}
+        for stored in self.index.documents.values():
+            meta = stored.meta
+            if meta.speaker:
+                words.setdefault(meta.speaker, meta.speaker)
+                words.setdefault(re.sub(r"\s*\(.*\)", "", meta.speaker), meta.speaker)
+            for name, match in meta.actors:
+                for word in (name, *match):
+                    words.setdefault(word, name)
+        for p in self.index.promises:
+            words.setdefault(re.sub(r"\s*\(.*\)", "", p.actor), re.sub(r"\s*\(.*\)", "", p.actor))
+        return sorted(words.items(), key=lambda item: -len(item[0]))
+
+    def understand(self, question: str) -> PromiseQuestion | None:
+        """Who the question asks about, when it is a broad question about what someone promised or wants
+        ("Was hat der OB versprochen?", "Was wollen Grüne und CDU beim Klimaschutz?"). A question with
+        anything more specific ("Wie viele Bäume …", "bei der H-Bahn") goes to normal retrieval."""
+        if not INTENT.search(question) or not self.index.promises:
+            return None
+        rest = question
+        mentions = []
+        for word, name in self.actor_words():
+            pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+            match = pattern.search(rest)
+            if match:
+                mentions.append((match.start(), name))
+                rest = pattern.sub(" ", rest)
+        if not mentions:
+            return None
+        name = min(mentions)[1]  # the first actor named is the one asked about
+        rest = INTENT.sub(" ", rest)
+        areas = {area for area, p in self.areas.patterns.items() if p.search(rest)}
+        for p in self.areas.patterns.values():
+            rest = re.sub(rf"{p.pattern}\w*", " ", rest, flags=re.IGNORECASE)
+        leftover = [w for w in re.findall(r"[\w-]+", rest.casefold())
+                    if w not in STOPWORDS and w not in self.question_words and w not in FILLERS]
+        if leftover or len(areas) > 1:
+            return None
+        names = {p.actor for p in self.index.promises if p.actor == name or p.actor.startswith(name + " (")}
+        return PromiseQuestion(sorted(names), next(iter(areas), None)) if names else None
+
+    def answer(self, question: str, asked: PromiseQuestion, filters=None) -> Answer | None:
+        found = [p for p in self.index.promises if p.actor in asked.actors and p.kind != ACHIEVED
+                 and (filters is None or filters.allows(self.index.meta(p.doc_id)))]
+        if asked.topic:
+            found = [p for p in found if p.topic == asked.topic]
+        if not found:
+            return None
+        by_topic: dict[str, list[Promise]] = {}
+        for p in found:
+            by_topic.setdefault(p.topic, []).append(p)
+        order = sorted(by_topic, key=lambda t: -len(by_topic[t]))
+        shown: list[tuple[str, list[Promise]]] = []
+        budget = MAX_ITEMS
+        for topic in order:
+            take = by_topic[topic][:budget if asked.topic else min(PER_TOPIC, budget)]
+            if take:
+                shown.append((topic, take))
+                budget -= len(take)
+        actors = list(dict.fromkeys(p.actor for p in found))
+        who = ", ".join(actors[:3]) + (f" und {len(actors) - 3} weiteren" if len(actors) > 3 else "")
+        about = f" zum Thema {asked.topic}" if asked.topic else ""
+        lines = [f"Vorhaben und Forderungen von {who}{about} ({len(found)} gefunden, nach Thema):"]
+        sources: list[Source] = []
+        claims: list[Claim] = []
+        for topic, items in shown:
+            lines.append(f"\n**{topic}**")
+            for p in items:
+                meta = self.index.meta(p.doc_id)
+                n = len(sources) + 1
+                sources.append(Source(n=n, doc_id=p.doc_id, title=meta.title, publisher=meta.publisher,
+                                      date=meta.date_display(), section=p.section, quote=p.statement,
+                                      date_iso=meta.date, doc_type=meta.doc_type, start=p.start, end=p.end))
+                claims.append(Claim(p.statement, n))
+                lines.append(f"- {p.statement} [{n}]")
+        rest = len(found) - sum(len(items) for _, items in shown)
+        if rest > 0:
+            lines.append(f"\n… und {rest} weitere; alle im Reiter „Versprechen“ oder mit `rathaus promises`.")
+        return Answer(question=question, text="\n".join(lines), sources=sources, claims=claims, mode="promises")

@@ -1,0 +1,277 @@
+"""Statements of intent ("Versprechen") found in cleaned documents by explainable rules.
+
+Each sentence (or short list item) that commits someone to something is recorded with its actor,
+policy area, kind, verbatim text and offsets in the cleaned document, and the rule that matched.
+Past achievements ("Wir haben … beschlossen") are recorded with kind `erreicht`, never as promises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from index.model import Block, CleanDocument, DocumentMeta
+from index.split import block_offsets, sentence_spans
+
+AREAS_FILE = Path(__file__).with_name("policy_areas.yaml")
+KINDS = ("Ziel/Vorhaben", "Forderung an die Verwaltung", "Prüfauftrag", "erreicht")
+ACHIEVED = "erreicht"
+
+# Each rule: (why it counts, pattern). The first that matches is recorded as the reason.
+COMMITMENT_RULES: list[tuple[str, re.Pattern]] = [(why, re.compile(p, re.IGNORECASE)) for why, p in [
+    ("„wir wollen/werden/möchten …“", r"\bwir\s+(?:\w+\s+){0,2}?(?:wollen|werden|möchten|müssen|setzen|streben|erwarten|"
+                                       r"fordern|unterstützen|drängen|beantragen|treiben|bringen|machen|schaffen|beschleunigen)\b"),
+    ("„… wollen/werden wir“", r"\b(?:wollen|werden|möchten|müssen|setzen|fordern|erwarten|unterstützen|beantragen|bringen|"
+                              r"machen|begleiten|wünschen)\s+wir\b|\bhalten\s+(?:wir\s+)?daran\s+fest\b"),
+    ("„Unser Ziel ist …“", r"\b(?:unser(?:em)?\s+ziel|ziel\b[^.]{0,60}\bist\s+es|ist\s+unser\s+ziel|ziele\s+gesetzt|"
+                          r"(?:an\s+dem|am)\s+ziel|unser\s+anspruch)\b"),
+    ("„soll/sollen …“", r"\bsoll(?:en|e|te|ten)?\b"),
+    ("„will/wolle …“", r"\b(?:will|wolle|wollen|möchte|möchten)\b"),
+    ("„fordern/Forderung“", r"\b(?:forder(?:n|t|te|ten)|forderung(?:en)?)\b"),
+    ("„setzt sich … ein“", r"\bsetz(?:en|t|e)\s+(?:uns|sich|mich)\b.*\bein\b"),
+    ("„müssen/muss …“", r"\b(?:müssen|muss|müsse|müssten)\b"),
+    ("„kündigt … an“", r"\bkündig(?:t|te)\b.*\ban\b"),
+    ("„plant/beabsichtigt/schlägt vor …“", r"\b(?:plant|planen|beabsichtig\w*|vorhaben|schläg\w*\b.*\bvor)\b"),
+    ("„wünscht sich …“", r"\b(?:wir|er|sie)\s+wünsch\w*|\bwünsch\w*\s+(?:wir|er)\b"),
+    ("„Priorität/vorrangige Aufgabe“", r"\b(?:priorität|vorrangige\w*\s+aufgabe|ganz\s+oben\s+auf\s+der\s+liste|"
+                                       r"schwerpunkt\s+unserer)\b"),
+    ("„es geht darum, … zu …“", r"\b(?:geht|ginge|gehe)\s+es\s+darum\b|\bes\s+(?:geht|ginge)\s+darum\b"),
+    ("„ist wichtig, dass …“", r"\bwichtig,\s+dass\b"),
+]]
+ACHIEVED_RULES: list[tuple[str, re.Pattern]] = [(why, re.compile(p, re.IGNORECASE)) for why, p in [
+    ("„Wir haben … (getan)“", r"\b(?:wir\s+haben|haben\s+wir)\b(?!.*\b(?:wollen|werden|möchten)\b)"
+                            r".*\b(?:\w*ge\w{2,}(?:t|en)|\w+iert|können|erreicht|beschlossen|beauftragt|eingesetzt)\b"),
+    ("„… ist es zu verdanken“", r"\bzu\s+verdanken\b"),
+    ("„durchgesetzt/erreicht“", r"\b(?:durchgesetzt|erwirkt|gerettet)\b"),
+]]
+# Modal verbs that introduce an observation, not an intention ("Leider müssen wir feststellen, …").
+OBSERVATION = re.compile(r"\b(?:müssen|muss|musste|mussten)\s+(?:\w+\s+){0,4}?(?:feststellen|festhalten|zugeben|einräumen|"
+                         r"anerkennen|sagen)\b", re.IGNORECASE)
+PAST_ONLY = re.compile(r"\b(?:war|wurde|wurden|hatte|hatten)\s+(?:\w+\s+){0,3}?(?:geplant|vorgesehen)\b", re.IGNORECASE)
+CHECK = re.compile(r"\b(?:prüf\w*|geprüft|machbarkeit\w*|untersuch\w*)\b", re.IGNORECASE)
+DEMAND = re.compile(r"\b(?:forder\w*|drängen|auffordern|aufgefordert|beauftrag\w*|erwarten)\b", re.IGNORECASE)
+ADMIN = re.compile(r"\bverwaltung\b", re.IGNORECASE)
+FIRST_PERSON = re.compile(r"\b(?:wir|uns|unser\w*)\b", re.IGNORECASE)
+SPEECH = re.compile(r"(?:[“\"«]\s*,?\s*(?:so|sagte|sagt|erklärte|erklärt|betonte|betont|ergänzte|meinte|stellte?)|"
+                    r",\s*(?:sagte|sagt|erklärte|erklärt|betonte|betont|ergänzte|meinte|fordert|forderte))"
+                    r"\s+((?:[\w-]+\s+){0,4}[\w-]+)", re.IGNORECASE)
+QUOTE_OPEN = re.compile(r"^\s*(?:(?:[-•*]|\d+[.)])?\s*[^:„“\"]{3,60}:\s*)?[„\"»“]")
+ITEM_LABEL = re.compile(r"^\s*(?:[-•*]|\d+[.)])?\s*([^:„“\"]{3,60}):\s")
+PARTIES = (("CDU", ("CDU", "Christdemokraten")), ("SPD", ("SPD", "Sozialdemokraten")),
+           ("Grüne", ("Grünen", "Grüne")), ("Linke", ("Linke", "Linken")), ("FDP", ("FDP",)), ("AfD", ("AfD",)))
+
+
+@dataclass(frozen=True)
+class Promise:
+    doc_id: str
+    actor: str
+    topic: str
+    kind: str
+    statement: str
+    section: str
+    start: int  # offsets in the cleaned document text
+    end: int
+    date: str
+    reason: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class PolicyAreas:
+    """The policy areas of the data file and the words that point to each."""
+
+    def __init__(self, areas: dict[str, list[str]], fallback: str) -> None:
+        self.fallback = fallback
+        rules = Path(__file__).read_bytes() + json.dumps([areas, fallback], sort_keys=True).encode()
+        self.fingerprint = hashlib.sha256(rules).hexdigest()[:16]  # re-extract when rules or areas change
+        self.patterns = {name: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
+                         for name, words in areas.items()}
+
+    @classmethod
+    @lru_cache(maxsize=4)
+    def load(cls, path: Path = AREAS_FILE) -> "PolicyAreas":
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        return cls(data["areas"], data.get("fallback", "Sonstiges"))
+
+    @property
+    def names(self) -> list[str]:
+        return list(self.patterns) + [self.fallback]
+
+    def mentioned(self, text: str) -> str | None:
+        """The area a question names ("beim Klimaschutz" → Klima und Umwelt), if any."""
+        topic = self.topic("", text)
+        return None if topic == self.fallback else topic
+
+    def topic(self, headings: str, text: str) -> str:
+        scores = {name: 3 * len(p.findall(headings)) + len(p.findall(text)) for name, p in self.patterns.items()}
+        best = max(scores, key=lambda n: scores[n])
+        return best if scores[best] > 0 else self.fallback
+
+
+class ActorFinder:
+    """Attributes a statement to a person or group: the named speaker, the subject, or the document's voice."""
+
+    def __init__(self, meta: DocumentMeta) -> None:
+        self.meta = meta
+        known = list(meta.actors) + [p for p in PARTIES if not any(p[0] == name for name, _ in meta.actors)]
+        self.actors = [(name, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"))
+                       for name, words in known]
+
+    def mentioned(self, text: str) -> list[tuple[int, str]]:
+        """Actors named in `text` with the position of their first mention, earliest first."""
+        found = []
+        for name, pattern in self.actors:
+            match = pattern.search(text)
+            if match:
+                found.append((match.start(), name))
+        return sorted(found)
+
+    def speaker(self, text: str) -> str | None:
+        for match in SPEECH.finditer(text):
+            named = self.mentioned(match.group(1))
+            if named:
+                return named[0][1]
+        return None
+
+    def default(self) -> str:
+        return self.meta.speaker or self.meta.publisher
+
+
+def statement_units(block: Block) -> list[tuple[int, int]]:
+    """Spans inside a block: a short list item is one statement, anything else is split into sentences."""
+    spans = sentence_spans(block.text)
+    if block.kind == "item" and len(spans) <= 1:
+        bullet = re.match(r"\s*[-•*–]\s+", block.text)
+        return [(bullet.end() if bullet else 0, len(block.text.rstrip()))]
+    return spans
+
+
+def classify(sentence: str, lead: str) -> tuple[str, str] | None:
+    """(kind, reason) when the sentence is a statement of intent or an achievement, else None."""
+    for why, pattern in ACHIEVED_RULES:
+        if pattern.search(sentence):
+            return ACHIEVED, why
+    if PAST_ONLY.search(sentence) or OBSERVATION.search(sentence) or sentence.rstrip().endswith("?"):
+        return None
+    reason = next((why for why, pattern in COMMITMENT_RULES if pattern.search(sentence)), None)
+    if reason is None and lead:
+        reason = f"Listenpunkt nach „{lead.strip()[-40:]}“"
+    if reason is None:
+        return None
+    if CHECK.search(sentence) or CHECK.search(lead):
+        return "Prüfauftrag", reason
+    if DEMAND.search(sentence) and (ADMIN.search(sentence) or ADMIN.search(lead)) or \
+            (ADMIN.search(sentence) and re.search(r"\bsoll", sentence, re.IGNORECASE) and FIRST_PERSON.search(lead + sentence)):
+        return "Forderung an die Verwaltung", reason
+    return "Ziel/Vorhaben", reason
+
+
+HE = re.compile(r"\b(?:er|für\s+ihn)\b", re.IGNORECASE)
+PRIORITY_LEAD = re.compile(r"\b(?:schwerpunkt\w*|prioritäten|ziele|themen|vorhaben)\b", re.IGNORECASE)
+NUMBERED = re.compile(r"^\s*\d+[.)]\s")
+
+
+def priority_lead(blocks: list[Block], index: int) -> str:
+    """For a numbered list item: the paragraph before the list when it names priorities ("vier Themen …:")."""
+    j = index - 1
+    while j >= 0 and blocks[j].kind == "item":
+        j -= 1
+    if j < 0 or not NUMBERED.match(blocks[index].text) or not blocks[j].text.rstrip().endswith(":"):
+        return ""
+    return blocks[j].text.strip() if PRIORITY_LEAD.search(blocks[j].text) else ""
+
+
+def intent_lead(blocks: list[Block], index: int) -> str:
+    """For a list item: the paragraph before the list when it announces intentions ("Deshalb wollen wir:")."""
+    j = index - 1
+    while j >= 0 and blocks[j].kind == "item":
+        j -= 1
+    if j < 0 or blocks[j].kind != "paragraph":
+        return ""
+    lead = blocks[j].text.strip()
+    last = [lead[a:b] for a, b in sentence_spans(lead)][-1:] or [lead]
+    return last[0] if any(p.search(last[0]) for _, p in COMMITMENT_RULES) else ""
+
+
+def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> list[Promise]:
+    """All statements of intent and achievements of one cleaned document, in document order."""
+    areas = areas or PolicyAreas.load()
+    finder = ActorFinder(doc.meta)
+    out: list[Promise] = []
+    last_actor: dict[str, str] = {}  # per section: the actor named most recently
+    for block, offset in zip(doc.blocks, block_offsets(doc.blocks)):
+        if block.is_comment:
+            continue
+        named = finder.mentioned(block.text)
+        if block.kind == "heading":
+            if named:
+                last_actor[block.section_path] = named[0][1]
+            continue
+        index = doc.blocks.index(block)
+        lead = intent_lead(doc.blocks, index) if block.kind == "item" else ""
+        label = ITEM_LABEL.match(block.text)
+        headings = block.section_path.replace("›", " ") + " " + (label.group(1) if label else "")
+        block_speaker = finder.speaker(block.text)
+        priorities = priority_lead(doc.blocks, index) if block.kind == "item" else ""
+        for number, (a, b) in enumerate(statement_units(block)):
+            sentence = block.text[a:b]
+            found = classify(sentence, lead)
+            if found is None and priorities and number == 0:
+                found = ("Ziel/Vorhaben", "nummerierter Schwerpunkt nach „" + priorities[-40:] + "“")
+            if found and _is_list_lead(doc.blocks, index, sentence, a, b, block):
+                found = None  # "Deshalb wollen wir:" itself: its list items are the statements
+            if found and FIRST_PERSON.search(sentence) and not QUOTE_OPEN.search(sentence) \
+                    and not any(q in sentence for q in "„“") and not doc.meta.speaker:
+                found = None  # the "wir" of a news article is its newsroom, not a political actor
+            actor = _actor(finder, sentence, block_speaker, last_actor.get(block.section_path))
+            if finder.mentioned(sentence):
+                last_actor[block.section_path] = finder.mentioned(sentence)[0][1]
+            if found is None:
+                continue
+            kind, reason = found
+            out.append(Promise(doc.meta.doc_id, actor, areas.topic(headings, sentence), kind, sentence.strip(),
+                               block.section_path, offset + a, offset + a + len(sentence.rstrip()), doc.meta.date, reason))
+        if named and block_speaker is None:
+            last_actor[block.section_path] = named[-1][1] if not doc.meta.speaker else last_actor.get(block.section_path, named[0][1])
+        elif block_speaker:
+            last_actor[block.section_path] = block_speaker
+    return out
+
+
+def _is_list_lead(blocks: list[Block], index: int, sentence: str, a: int, b: int, block: Block) -> bool:
+    """A short announcing sentence at the end of a paragraph followed by a list ("Deshalb wollen wir:")."""
+    follows = index + 1 < len(blocks) and blocks[index + 1].kind == "item"
+    return block.kind == "paragraph" and follows and not block.text[b:].strip() and len(sentence.split()) <= 6
+
+
+def _actor(finder: ActorFinder, sentence: str, block_speaker: str | None, recent: str | None) -> str:
+    """Named speaker → quoted speech of the paragraph's speaker → 'wir' of the document → subject → context."""
+    own = finder.speaker(sentence)
+    if own:
+        return own
+    quoted = bool(QUOTE_OPEN.search(sentence))
+    if quoted and (block_speaker or recent):
+        return block_speaker or recent
+    if FIRST_PERSON.search(sentence) and not quoted and finder.meta.speaker:
+        return finder.meta.speaker
+    if recent and HE.search(sentence) and not finder.mentioned(sentence):  # "Er wünsche sich …": the person just named
+        return recent
+    named = finder.mentioned(sentence)
+    if named:
+        subject = named[0][1]
+        specific = block_speaker or recent
+        if specific and specific.startswith(subject + " ("):  # "müsse die CDU …" after Mader (CDU) spoke
+            return specific
+        return subject
+    if block_speaker:
+        return block_speaker
+    if finder.meta.speaker:
+        return finder.meta.speaker
+    return recent or finder.default()

@@ -1,0 +1,150 @@
+"""Versprechen-Übersicht: rule-based extraction, its labelled evaluation, the CLI, the chat route."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from assistant.grounding import grounding_problems
+from eval.promise_scoring import actor_matches, load_labels, score_promises
+from index.clean import clean
+from index.load import discover, load_file
+from index.model import Block, CleanDocument, DocumentMeta
+from index.promises import ACHIEVED, PolicyAreas, extract_promises
+from tests.conftest import CORPUS, ROOT
+
+
+def doc_of(blocks: list[Block], **meta) -> CleanDocument:
+    return CleanDocument(DocumentMeta(doc_id="test", title="Test", date="2024-05-01", **meta), blocks)
+
+
+def test_statements_of_a_new_city_document():
+    """Rules work on text they were not written for: a Bochum council paper."""
+    doc = doc_of([
+        Block("heading", "Bessere Radwege", "Bessere Radwege", "Bessere Radwege"),
+        Block("paragraph", "Der Radverkehr in Bochum wächst seit Jahren. Wir wollen das Radwegenetz bis 2030 "
+              "schließen. Im letzten Jahr haben wir den Radentscheid umgesetzt.", "Bessere Radwege", "Bessere Radwege"),
+        Block("paragraph", "Deshalb fordern wir:", "Bessere Radwege", "Bessere Radwege"),
+        Block("item", "- sichere Abstellanlagen an allen Bahnhöfen", "Bessere Radwege", "Bessere Radwege"),
+        Block("item", "- eine Prüfung von Fahrradstraßen in der Innenstadt", "Bessere Radwege", "Bessere Radwege"),
+    ], speaker="SPD-Fraktion Bochum")
+    found = extract_promises(doc)
+    by_text = {p.statement: p for p in found}
+    assert set(by_text) == {"Wir wollen das Radwegenetz bis 2030 schließen.",
+                            "Im letzten Jahr haben wir den Radentscheid umgesetzt.",
+                            "sichere Abstellanlagen an allen Bahnhöfen",
+                            "eine Prüfung von Fahrradstraßen in der Innenstadt"}
+    assert by_text["Im letzten Jahr haben wir den Radentscheid umgesetzt."].kind == ACHIEVED
+    assert by_text["eine Prüfung von Fahrradstraßen in der Innenstadt"].kind == "Prüfauftrag"
+    assert by_text["sichere Abstellanlagen an allen Bahnhöfen"].reason.startswith("Listenpunkt nach")
+    assert all(p.actor == "SPD-Fraktion Bochum" and p.topic == "Mobilität" for p in found)
+    for p in found:  # verbatim, with offsets into the cleaned text
+        assert doc.text[p.start:p.end] == p.statement
+
+
+def test_reported_speech_keeps_its_speaker_and_the_newsroom_is_no_actor():
+    section = "Reaktionen"
+    doc = doc_of([
+        Block("paragraph", "Wir haben mit allen Fraktionen gesprochen.", section, section),
+        Block("paragraph", "„Wir werden den Haushalt konsolidieren“, sagte Kämmerin Petra Lang.", section, section),
+        Block("paragraph", "Die FDP wolle nun eine Sondersitzung beantragen.", section, section),
+    ], publisher="Lokalzeitung", actors=(("Kämmerin Petra Lang", ("Lang", "Kämmerin")),))
+    found = {p.statement: p for p in extract_promises(doc)}
+    assert "Wir haben mit allen Fraktionen gesprochen." not in found  # the newspaper's "wir"
+    assert found["„Wir werden den Haushalt konsolidieren“, sagte Kämmerin Petra Lang."].actor == "Kämmerin Petra Lang"
+    assert found["Die FDP wolle nun eine Sondersitzung beantragen."].actor == "FDP"
+
+
+def test_observations_questions_and_past_plans_are_not_promises():
+    doc = doc_of([Block("paragraph", "Leider müssen wir feststellen, dass nichts passiert. Was will die Stadt tun? "
+                        "Ursprünglich war geplant, die Halle zu sanieren.", "A", "A")], speaker="Rat")
+    assert extract_promises(doc) == []
+
+
+def test_labelled_set_is_consistent():
+    labels = load_labels()
+    assert len(labels) >= 80
+    texts = {}
+    for path, entry in discover([CORPUS]):
+        d = clean(load_file(path, entry, None))
+        texts[d.meta.doc_id] = d.text
+    areas = PolicyAreas.load().names
+    for label in labels:
+        assert texts[label.doc].count(label.text) == 1, label.text
+        if label.commitment:
+            assert label.actor and label.topic in areas, label
+        assert not (label.commitment and label.achieved), label
+    assert sum(l.commitment for l in labels) >= 30 and sum(not l.commitment for l in labels) >= 30
+    assert sum(l.achieved for l in labels) >= 10
+
+
+def test_actor_match_accepts_a_party_for_its_member_only():
+    assert actor_matches("SPD (Jens Peick)", "SPD") and actor_matches("SPD", "SPD (Thomas Westphal)")
+    assert not actor_matches("SPD (Jens Peick)", "SPD (Thomas Westphal)")
+    assert not actor_matches("CDU", "Grüne und CDU (Projektpartnerschaft)")
+
+
+@pytest.mark.model
+def test_extraction_meets_thresholds_on_the_stored_index(real_index):
+    result = score_promises(real_index.promises)
+    assert result["promises_precision"] >= 0.95 and result["promises_recall"] >= 0.9
+    assert result["promises_actor_accuracy"] >= 0.95 and result["promises_achieved_listed_as_promise"] == 0.0
+
+
+@pytest.mark.model
+def test_chat_answers_promise_questions_from_the_list(real_index, real_settings):
+    from assistant.answer import Assistant
+
+    assistant = Assistant(real_index, real_settings)
+    documents = {d: s.text for d, s in real_index.documents.items()}
+    answer = assistant.ask("Was hat der OB versprochen?")
+    assert answer.mode == "promises" and not answer.refused
+    assert {s.doc_id for s in answer.sources} >= {"kalouti-erster-tag"}
+    assert "**Sicherheit und Ordnung**" in answer.text and "**Wirtschaft und Arbeit**" in answer.text
+    assert grounding_problems(answer, documents) == []
+    klima = assistant.ask("Was wollen Grüne und CDU beim Klimaschutz?")
+    assert klima.mode == "promises" and "Klimaneutralität bis 2035 ist unser Ziel." in klima.text
+    assert all(s.doc_id == "projektpapier-2023" for s in klima.sources)
+    assert "beschlossen und damit das Bad gerettet" not in assistant.ask("Was wollen Grüne und CDU?").text  # achieved
+    specific = assistant.ask("Wie viele neue Bäume wollen Grüne und CDU pflanzen?")
+    assert specific.mode != "promises" and "5.000" in specific.text
+
+
+@pytest.mark.model
+def test_cli_lists_filters_and_exports(real_settings, real_index):
+    env = {"RATHAUS_DATA_DIR": str(real_settings.data_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    run = lambda *args: subprocess.run([sys.executable, "-m", "assistant.cli", "promises", *args], cwd=ROOT, env=env,  # noqa: E731
+                                       capture_output=True, text=True, timeout=120)
+    listed = run("--actor", "Kalouti", "--json")
+    assert listed.returncode == 0, listed.stderr
+    items = json.loads(listed.stdout)
+    assert items and all("Kalouti" in i["actor"] and i["kind"] != ACHIEVED for i in items)
+    assert {"actor", "topic", "kind", "statement", "doc_id", "section", "date", "reason"} <= set(items[0])
+    csv_out = run("--topic", "Wohnen", "--csv")
+    assert csv_out.stdout.splitlines()[0].startswith("actor,topic,kind,statement")
+    assert all(",Wohnen," in line for line in csv_out.stdout.splitlines()[1:] if line)
+    achieved = json.loads(run("--kind", "erreicht", "--json").stdout)
+    assert achieved and all(i["kind"] == ACHIEVED for i in achieved)
+    bad = run("--doc", "gibt-es-nicht")
+    assert bad.returncode != 0 and "gibt-es-nicht" in bad.stderr + bad.stdout
+
+
+def test_new_policy_areas_re_extract_without_embedding(fake_settings, tmp_path):
+    """Another city's policy-area file takes effect on the next ingest; nothing is embedded again."""
+    from assistant.settings import load_settings
+    from assistant.wiring import build_search_index, run_ingest
+
+    first = run_ingest(fake_settings, progress=False)
+    assert first.chunks_embedded > 0
+    areas = tmp_path / "areas.yaml"
+    areas.write_text("fallback: Allgemeines\nareas:\n  Bauen und Wohnen: [wohn, bau]\n", encoding="utf-8")
+    settings = load_settings(data_dir=fake_settings.data_dir, corpus_dir=fake_settings.corpus_dir,
+                             embedding={"mode": "fake"}, policy_areas_file=areas)
+    again = run_ingest(settings, progress=False)
+    assert again.chunks_embedded == 0 and len(again.updated) == 5
+    topics = {p.topic for p in build_search_index(settings).promises}
+    assert topics == {"Bauen und Wohnen", "Allgemeines"}
+    assert run_ingest(settings, progress=False).unchanged  # stable afterwards
