@@ -17,6 +17,7 @@ GENDER_FORM = re.compile(r"(\w)(?:[*:_/]|(?<=[a-zäöüß])(?=I))(?:-?[Ii]nnen|[
 WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß]+(?:[-+][0-9A-Za-zÄÖÜäöüß]+)*")
 STOPWORDS = frozenset(STOPWORDS_GERMAN) | {"dass", "wurde", "wurden", "sei", "seien", "so", "mal"}
 _STEMMER = Stemmer.Stemmer("german")
+COMPOUND_SPLIT = re.compile(r"[-+]")
 
 
 def normalise_gender(text: str) -> str:
@@ -31,11 +32,14 @@ def stem(word: str) -> str:
 def tokenize(text: str) -> list[str]:
     """Lowercased, stemmed terms; hyphenated compounds give their parts and the joined word."""
     terms: list[str] = []
-    for match in WORD.finditer(normalise_gender(text)):
-        word = match.group().lower()
-        parts = re.split(r"[-+]", word)
-        if len(parts) > 1:
-            parts.append("".join(parts))
+    for word in WORD.findall(normalise_gender(text)):
+        word = word.lower()
+        if "-" not in word and "+" not in word:  # the common case, without a split
+            if word not in STOPWORDS:
+                terms.append(stem(word))
+            continue
+        parts = COMPOUND_SPLIT.split(word)
+        parts.append("".join(parts))
         terms.extend(stem(p) for p in parts if p and p not in STOPWORDS)
     return terms
 
@@ -44,11 +48,21 @@ class LexicalIndex:
     """A BM25 index over chunk ids; scores can be masked to a subset of chunks."""
 
     def __init__(self, ids: list[str], texts: list[str]) -> None:
+        self._build(ids, [tokenize(t) for t in texts])
+
+    @classmethod
+    def from_terms(cls, ids: list[str], terms: list[list[str]]) -> "LexicalIndex":
+        """From already tokenized texts (a process refreshing after another's ingest tokenizes only new chunks)."""
+        index = cls.__new__(cls)
+        index._build(ids, terms)
+        return index
+
+    def _build(self, ids: list[str], terms: list[list[str]]) -> None:
         self.ids = list(ids)
         self.position = {cid: i for i, cid in enumerate(self.ids)}
         self._bm25 = bm25s.BM25()
         if self.ids:
-            self._bm25.index([tokenize(t) or ["∅"] for t in texts], show_progress=False)
+            self._bm25.index([t or ["∅"] for t in terms], show_progress=False)
 
     def scores(self, query: str) -> np.ndarray:
         terms = [t for t in tokenize(query) if t in self.vocabulary]

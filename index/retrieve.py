@@ -15,8 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding import CountingEmbedding
-from index.ingest import build_lexical, committed_chunks
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, tokenize
 from index.model import Chunk, DocumentMeta
 from index.promises import Promise
 from index.store import ChromaStore, StoredDocument
@@ -77,16 +76,36 @@ class SearchIndex:
         self._lock = threading.Lock()
         self._stamp = ""
         self._checked = 0.0
+        self._terms: dict[tuple[str, str], list[str]] = {}  # BM25 terms per (chunk, title), reused on refresh
         self.load()
 
     def load(self) -> None:
-        """(Re)load chunks, documents and BM25 for the current version stamp."""
+        """(Re)load documents, chunks and BM25 for the current version stamp. A refresh fetches and
+        tokenizes only the chunks that are new since the last load; the rest is reused."""
         stamp = self.store.version()
         documents = self.store.all_documents()
-        chunks = committed_chunks(self.store)
+        committed = set().union(*(d.chunk_ids for d in documents))
+        known = getattr(self, "chunks", {})
+        if known:
+            fetched = self.store.chunks_by_id(sorted(committed - set(known)))
+        else:
+            fetched = [c for c in self.store.all_chunks() if c.chunk_id in committed]
+        chunks = sorted([known[cid] for cid in committed if cid in known] + fetched, key=lambda c: (c.doc_id, c.position))
+        metas = {d.meta.doc_id: d.meta for d in documents}
+        ids = [c.chunk_id for c in chunks]
         lexical = LexicalIndex.load(self.data_dir / "bm25", stamp)
-        if lexical is None or lexical.ids != [c.chunk_id for c in chunks]:
-            lexical = build_lexical(chunks, self.store)
+        tokenized = 0
+        if lexical is None or lexical.ids != ids:
+            terms = []
+            for c in chunks:
+                key = (c.chunk_id, metas[c.doc_id].title)
+                if key not in self._terms:
+                    self._terms[key] = tokenize(c.embed_text(metas[c.doc_id]))
+                    tokenized += 1
+                terms.append(self._terms[key])
+            lexical = LexicalIndex.from_terms(ids, terms)
+            self._terms = {(c.chunk_id, metas[c.doc_id].title): t for c, t in zip(chunks, terms)}
+        self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks)}
         self.documents: dict[str, StoredDocument] = {d.meta.doc_id: d for d in documents}
         self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in chunks}
         self._sections: dict[tuple[str, str], list[Chunk]] = {}

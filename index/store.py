@@ -202,6 +202,15 @@ class ChromaStore:
             out.extend(record_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]))
         return out
 
+    def chunks_by_id(self, ids: list[str]) -> list[Chunk]:
+        """The stored chunks with these ids (missing ids are left out)."""
+        out: list[Chunk] = []
+        col = self.chunks()
+        for i in range(0, len(ids), 5000):
+            got = col.get(ids=ids[i:i + 5000], include=["documents", "metadatas"])
+            out.extend(record_to_chunk(c, t, m) for c, t, m in zip(got["ids"], got["documents"], got["metadatas"]))
+        return out
+
     def all_documents(self) -> list[StoredDocument]:
         try:
             got = self.documents().get(include=["documents", "metadatas"])

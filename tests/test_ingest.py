@@ -94,3 +94,25 @@ def test_filters_restrict_results(fake_settings):
     assert {h.chunk.doc_id for h in hits} <= {"kod-sondereinsatz", "citymanagement"}
     hits = index.search("Wahl", k=10, filters=Filters(publishers=("Nordstadtblogger",)))
     assert {h.chunk.doc_id for h in hits} == {"ob-wahl-reaktionen"}
+
+
+def test_a_reader_refreshes_incrementally_after_another_process_ingests(fake_settings, corpus_copy, tmp_path):
+    """A serving process (its own BM25 folder, as on another machine) picks up a new document by its
+    version stamp, fetching and tokenizing only the new chunks."""
+    from index.retrieve import SearchIndex
+
+    (corpus_copy / "citymanagement.txt").rename(tmp_path / "citymanagement.txt")
+    run_ingest(fake_settings, progress=False)
+    embedder = build_embedder(fake_settings)
+    reader = build_search_index(fake_settings, embedder)
+    reader = SearchIndex(reader.store, embedder, tmp_path / "reader", refresh_seconds=0)
+    before = len(reader.chunks)
+    assert reader.search("Verfügungsfonds Jury") and "citymanagement" not in reader.documents
+
+    (tmp_path / "citymanagement.txt").rename(corpus_copy / "citymanagement.txt")
+    report = run_ingest(fake_settings, progress=False)
+    assert report.added == ["citymanagement"]
+    hits = reader.search("Wer entscheidet über den Verfügungsfonds? Jury")
+    new = len(reader.chunks) - before
+    assert "citymanagement" in reader.documents and hits[0].chunk.doc_id == "citymanagement"
+    assert reader.refresh_stats == {"fetched": new, "tokenized": new, "chunks": before + new}
