@@ -14,7 +14,7 @@ import gradio as gr
 from assistant.present import NOTICE, answer_markdown, document_html, sources_html
 from assistant.settings import Settings, load_settings
 from assistant.types import Answer
-from index.errors import RathausError
+from index.errors import IndexUnavailable, RathausError
 from index.retrieve import Filters
 
 log = logging.getLogger("rathaus.app")
@@ -26,6 +26,7 @@ EXAMPLES = [
     "Wie wird das Wetter morgen?",                            # tester: must be refused
 ]
 INTERNAL_ERROR = "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut."
+UNAVAILABLE = "Die Dokumentensuche ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut."
 SCROLL_JS = "() => { setTimeout(() => document.getElementById('rc-cited')?.scrollIntoView({block: 'center'}), 300); }"
 
 
@@ -60,6 +61,9 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
                 yield from assistant.stream(question.strip(), history, filters)
             else:
                 yield assistant.ask(question.strip(), history, filters)
+        except IndexUnavailable as exc:
+            log.error("index unavailable: %s", exc)
+            yield message(question, UNAVAILABLE)
         except RathausError as exc:
             log.warning("question failed: %s", exc)
             yield message(question, f"Das hat nicht geklappt: {exc}")
@@ -159,7 +163,8 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
 
 PROMISE_HEADERS = ["Akteur", "Thema", "Art", "Aussage", "Dokument", "Datum"]
 ALL = "Alle"
-PROMISE_SCROLL_JS = ("() => { setTimeout(() => document.querySelector('#rc-p-viewer #rc-cited')"
+PROMISE_UNAVAILABLE = "Die Dokumentensuche ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut."
+SCROLL_JS = ("() => { setTimeout(() => document.querySelector('#rc-p-viewer #rc-cited')"
                      "?.scrollIntoView({block: 'center'}), 300); }")
 
 

@@ -23,3 +23,7 @@ class IngestLocked(RathausError):
 
 class ConfigError(RathausError):
     """A setting is invalid; the message names the field and the fix."""
+
+
+class IndexUnavailable(RathausError):
+    """The Chroma server cannot be reached (server mode)."""

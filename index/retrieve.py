@@ -139,11 +139,12 @@ class SearchIndex:
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), lexical_query: str | None = None,
                doc_boost: dict[str, float] | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks for `query`, fused from dense and BM25 rankings."""
-        self.refresh_if_changed()
-        if not self.chunks:
-            return []
-        vector = self.embedder.embed_query(query) if query_vector is None else query_vector
-        dense = self.store.query(vector, self.weights.dense_k, filters.where())
+        with self.store.reachable():
+            self.refresh_if_changed()
+            if not self.chunks:
+                return []
+            vector = self.embedder.embed_query(query) if query_vector is None else query_vector
+            dense = self.store.query(vector, self.weights.dense_k, filters.where())
         allowed = None
         if filters != Filters():
             allowed = np.array([filters.allows(self.meta(d)) for d in self._doc_of_row], dtype=bool)

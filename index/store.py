@@ -12,14 +12,17 @@ stores a JSON copy of every node in the metadata and owns the `doc_id` key we ne
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import chromadb
+import httpx
 import numpy as np
 
-from index.errors import IndexMissing, IndexOutOfDate
+from index.errors import IndexMissing, IndexOutOfDate, IndexUnavailable
 from index.model import Chunk, DocumentMeta
 
 BATCH = 256
@@ -87,11 +90,23 @@ class ChromaStore:
     def open(cls, data_dir: Path, name: str, model_id: str, host: str = "", port: int = 8000) -> "ChromaStore":
         settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
         if host:
-            client = chromadb.HttpClient(host=host, port=port, settings=settings)
+            try:
+                client = chromadb.HttpClient(host=host, port=port, settings=settings)
+            except (httpx.TransportError, ValueError) as exc:  # chromadb checks the server on connect
+                raise IndexUnavailable(f"the Chroma server at {host}:{port} is not reachable ({exc}); "
+                                       f"start it with: chroma run --path … --port {port}") from None
         else:
             data_dir.mkdir(parents=True, exist_ok=True)
             client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
         return cls(client, name, model_id)
+
+    @contextmanager
+    def reachable(self) -> Iterator[None]:
+        """Turn a lost connection to a Chroma server into `IndexUnavailable`."""
+        try:
+            yield
+        except httpx.TransportError as exc:
+            raise IndexUnavailable(f"the Chroma server is not reachable: {exc}") from None
 
     # -- collections -------------------------------------------------------------------------
     def _existing(self):

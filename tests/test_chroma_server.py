@@ -1,0 +1,83 @@
+"""Chroma server mode: a real `chroma run` on 127.0.0.1, two app processes' worth of indexes on it,
+a server restart in between, and a clear error while it is down."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import Assistant
+from assistant.settings import load_settings
+from assistant.wiring import build_embedder, build_search_index, run_ingest
+from index.errors import IndexUnavailable
+from tests.conftest import CORPUS
+from tests.test_app import free_port
+
+pytestmark = [pytest.mark.server, pytest.mark.model]
+CHROMA = Path(sys.executable).parent / "chroma"
+QUESTION = "Wie viele Mitarbeitende des KOD sind täglich im Einsatz?"
+
+
+class ChromaServer:
+    def __init__(self, path: Path) -> None:
+        self.path, self.port, self.process = path, free_port(), None
+
+    def start(self) -> None:
+        import chromadb
+
+        self.process = subprocess.Popen([str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1",
+                                         "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                chromadb.HttpClient(host="127.0.0.1", port=self.port).heartbeat()
+                return
+            except Exception:  # not up yet
+                time.sleep(0.3)
+        raise RuntimeError("chroma run did not start within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def server(tmp_path):
+    srv = ChromaServer(tmp_path / "chroma-server")
+    srv.start()
+    yield srv
+    if srv.process.poll() is None:
+        srv.stop()
+
+
+def settings_for(server: ChromaServer, data_dir: Path):
+    return load_settings(data_dir=data_dir, corpus_dir=CORPUS, chroma={"host": "127.0.0.1", "port": server.port})
+
+
+def test_ingest_answer_restart_answer(server, tmp_path):
+    writer = settings_for(server, tmp_path / "writer")
+    embedder = build_embedder(writer)
+    report = run_ingest(writer, embedder=embedder, progress=False)
+    assert len(report.added) == 5 and report.chunks_embedded > 0
+    first = Assistant(build_search_index(writer, embedder), writer)
+    assert "45" in first.ask(QUESTION).text
+
+    # a second app process (its own data dir: no BM25 file) sees the same corpus, derived from Chroma
+    reader_settings = settings_for(server, tmp_path / "reader")
+    second = Assistant(build_search_index(reader_settings, embedder), reader_settings)
+    assert set(second.index.documents) == set(first.index.documents)
+    assert len(second.index.chunks) == len(first.index.chunks) and len(second.index.promises) == len(first.index.promises)
+    assert second.ask(QUESTION).text == first.ask(QUESTION).text
+
+    server.stop()
+    first.index.refresh_seconds = 0
+    with pytest.raises(IndexUnavailable):
+        first.ask(QUESTION)
+    server.start()
+    answer = first.ask(QUESTION)
+    assert "45" in answer.text and answer.sources[0].doc_id == "kod-sondereinsatz"
+    assert run_ingest(writer, embedder=embedder, progress=False).unchanged  # nothing lost, nothing to redo
