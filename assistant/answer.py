@@ -37,7 +37,7 @@ class Assistant:
         self.analyzer = QueryAnalyzer(index, self.glossary, settings.retrieval.route_boost)
         self.llm = llm
         self.promises = PromiseAnswerer(index, PolicyAreas.load(settings.policy_areas_file),
-                                        frozenset(self.glossary.question_words))
+                                        frozenset(self.glossary.question_words), self.glossary.is_injection)
 
     def retrieve(self, plan: QueryPlan, filters: Filters = Filters()) -> list[Hit]:
         return self.index.search(plan.dense_query, k=self.settings.retrieval.top_k, filters=filters,

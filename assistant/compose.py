@@ -51,6 +51,8 @@ def score_candidates(plan: QueryPlan, hits: list[Hit], glossary: Glossary) -> li
     for rank, hit in enumerate(hits):
         context = frozenset(tokenize(f"{hit.meta.title} {hit.chunk.section_path}"))
         for cand in passage_sentences(hit):
+            if glossary.is_injection(cand.text):  # an instruction planted in a document is never repeated
+                continue
             words = len(cand.text.split())
             coverage = plan.support(set(cand.stems))
             framed = plan.support(set(cand.stems | context))

@@ -41,8 +41,16 @@ def number_sources(hits: list[Hit]) -> list[Source]:
             for i, h in enumerate(hits[:MAX_SOURCES], 1)]
 
 
+DELIMITER = re.compile(r"</?\s*quellen\s*>", re.IGNORECASE)
+
+
 def sources_block(sources: list[Source]) -> str:
-    return "\n\n".join(f"[{s.n}] {s.title} ({s.publisher}, {s.date}), Abschnitt „{s.section}“:\n{s.quote}" for s in sources)
+    """The numbered sources for the prompt; a document cannot close the <quellen> block itself."""
+    def safe(text: str) -> str:
+        return DELIMITER.sub("[…]", text)
+
+    return "\n\n".join(f"[{s.n}] {safe(s.title)} ({safe(s.publisher)}, {s.date}), Abschnitt „{safe(s.section)}“:\n"
+                        f"{safe(s.quote)}" for s in sources)
 
 
 class LLMAnswerer:

@@ -52,10 +52,12 @@ class PromiseQuestion:
 class PromiseAnswerer:
     """Recognises questions about someone's promises and answers them from the extracted list."""
 
-    def __init__(self, index, areas: PolicyAreas, question_words: frozenset[str] = frozenset()) -> None:
+    def __init__(self, index, areas: PolicyAreas, question_words: frozenset[str] = frozenset(),
+                 is_injection=lambda text: False) -> None:
         self.index = index
         self.areas = areas
         self.question_words = question_words
+        self.is_injection = is_injection  # statements that try to instruct the assistant are never listed
 
     def actor_words(self) -> list[tuple[str, str]]:
         """(word naming an actor, actor name), longest words first."""
@@ -102,7 +104,7 @@ class PromiseAnswerer:
 
     def answer(self, question: str, asked: PromiseQuestion, filters=None) -> Answer | None:
         found = [p for p in self.index.promises if p.actor in asked.actors and p.kind != ACHIEVED
-                 and (filters is None or filters.allows(self.index.meta(p.doc_id)))]
+                 and (filters is None or filters.allows(self.index.meta(p.doc_id))) and not self.is_injection(p.statement)]
         if asked.topic:
             found = [p for p in found if p.topic == asked.topic]
         if not found:
