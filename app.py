@@ -26,8 +26,26 @@ EXAMPLES = [
     "Wie wird das Wetter morgen?",                            # tester: must be refused
 ]
 INTERNAL_ERROR = "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut."
+BUSY = "Gerade stellen sehr viele Menschen gleichzeitig Fragen. Bitte später erneut versuchen."
 UNAVAILABLE = "Die Dokumentensuche ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut."
 SCROLL_JS = "() => { setTimeout(() => document.getElementById('rc-cited')?.scrollIntoView({block: 'center'}), 300); }"
+
+
+def waiting(app: gr.Blocks) -> int:
+    """Events waiting in the app's queue. Gradio has no public accessor; its queue object supports len()."""
+    queue = getattr(app, "_queue", None)
+    return len(queue) if queue is not None else 0
+
+
+def parse_history(history_json: str | None, limit: int, keep: int = 10) -> list[str]:
+    """The earlier questions from the API's JSON list; anything else counts as no history."""
+    try:
+        history = json.loads(history_json or "[]")
+    except (ValueError, RecursionError):
+        return []
+    if not isinstance(history, list):
+        return []
+    return [str(h)[:limit] for h in history if isinstance(h, (str, int, float))][-keep:]
 
 
 def check_question(question: str, limit: int) -> str | None:
@@ -73,12 +91,13 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
 
     def api_ask(question: str, history_json: str = "[]") -> tuple[str, str]:
         """Public API: the answer text and the answer (with sources) as JSON."""
-        try:
-            history = [str(h) for h in json.loads(history_json or "[]")]
-        except (ValueError, TypeError):
-            history = []
-        *_, answer = answer_parts(question, history, [], [], [], stream=False)
+        *_, answer = answer_parts(question, parse_history(history_json, limit), [], [], [], stream=False)
         return answer.text, json.dumps(answer.to_dict(), ensure_ascii=False)
+
+    def not_busy(*inputs):
+        """Runs before an event is queued: a full queue gets a German message (on the question) instead of a wait."""
+        ok = waiting(app) < settings.app.max_queue_size
+        return [gr.validate(ok, BUSY)] + [gr.validate(True, "") for _ in inputs[1:]]
 
     def respond(question, chat, questions, doc_ids, types, publishers):
         """Streams the answer into the chat, then shows its sources."""
@@ -135,9 +154,9 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
                     viewer = gr.HTML("", elem_id="rc-viewer")
             outputs = [chat, questions, sources, sources_view, pick, question]
             inputs = [question, chat, questions, doc_filter, type_filter, pub_filter]
-            send.click(respond, inputs, outputs, api_visibility="private").then(
+            send.click(respond, inputs, outputs, api_visibility="private", validator=not_busy).then(
                 show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
-            question.submit(respond, inputs, outputs, api_visibility="private").then(
+            question.submit(respond, inputs, outputs, api_visibility="private", validator=not_busy).then(
                 show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
             pick.change(show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
             new.click(lambda: ([], [], [], sources_html([]), gr.update(choices=[], value=None), ""), None,
@@ -156,15 +175,15 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
         api_h = gr.Textbox(visible=False)
         api_text = gr.Textbox(visible=False)
         api_json = gr.Textbox(visible=False)
-        gr.Button(visible=False).click(api_ask, [api_q, api_h], [api_text, api_json], api_name="ask")
-    app.queue(default_concurrency_limit=settings.app.concurrency_limit, max_size=settings.app.max_queue_size)
+        gr.Button(visible=False).click(api_ask, [api_q, api_h], [api_text, api_json], api_name="ask", validator=not_busy)
+    # Gradio's own limit (an English "busy" message) lies above ours, which answers in German first.
+    app.queue(default_concurrency_limit=settings.app.concurrency_limit, max_size=2 * settings.app.max_queue_size)
     return app
 
 
 PROMISE_HEADERS = ["Akteur", "Thema", "Art", "Aussage", "Dokument", "Datum"]
 ALL = "Alle"
-PROMISE_UNAVAILABLE = "Die Dokumentensuche ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut."
-SCROLL_JS = ("() => { setTimeout(() => document.querySelector('#rc-p-viewer #rc-cited')"
+PROMISE_SCROLL_JS = ("() => { setTimeout(() => document.querySelector('#rc-p-viewer #rc-cited')"
                      "?.scrollIntoView({block: 'center'}), 300); }")
 
 
