@@ -161,8 +161,8 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
             pick.change(show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
             new.click(lambda: ([], [], [], sources_html([]), gr.update(choices=[], value=None), ""), None,
                       [chat, questions, sources, sources_view, pick, viewer], api_visibility="private")
-        with gr.Tab("Versprechen"):
-            promises_tab(index, render_document)
+        with gr.Tab("Versprechen") as tab:
+            promises_tab(tab, index, render_document)
         with gr.Tab("Dokumente"):
             gr.Dataframe(
                 [[d.meta.title, d.meta.date_display(), d.meta.doc_type, d.meta.publisher, len(d.chunk_ids), d.meta.doc_id]
@@ -191,61 +191,62 @@ def count_text(n: int) -> str:
     return "1 Aussage" if n == 1 else f"{n} Aussagen"
 
 
-def promises_tab(index, render_document) -> None:
-    """The Versprechen-Übersicht: who promised what, filterable, each row opens its source passage."""
+def promises_tab(tab: gr.Tab, index, render_document) -> None:
+    """The Versprechen-Übersicht: who promised what, filterable, each row opens its source passage.
+    It keeps no per-session state: the rows are recomputed from the filters (cheap), so thousands of
+    sessions cost no memory here."""
     from assistant.promise_list import select, to_csv
 
-    promises = index.promises
     docs = sorted(index.documents.values(), key=lambda d: d.meta.date, reverse=True)
-
-    def rows_for(actor, topic, doc_id, kind, text):
-        found = select(promises, actor="" if actor == ALL else actor, topic="" if topic == ALL else topic,
-                       doc="" if doc_id == ALL else doc_id, kind="" if kind == ALL else kind, text=text or "")
-        rows = [[p.actor, p.topic, p.kind, p.statement, index.meta(p.doc_id).title, index.meta(p.doc_id).date_display()]
-                for p in found]
-        return rows, [p.to_dict() for p in found]
-
     export_dir = Path(tempfile.mkdtemp(prefix="rathaus-export-"))
 
-    def export(found: list[dict]) -> str:
-        """The selected rows as CSV (UTF-8 with BOM, so spreadsheet programs keep the umlauts)."""
-        from index.promises import Promise
+    def matching(actor, topic, doc_id, kind, text):
+        return select(index.promises, actor="" if actor == ALL else actor, topic="" if topic == ALL else topic,
+                      doc="" if doc_id == ALL else doc_id, kind="" if kind == ALL else kind, text=text or "")
 
-        content = to_csv([Promise(**p) for p in found])
+    def rows(found) -> list[list[str]]:
+        return [[p.actor, p.topic, p.kind, p.statement, index.meta(p.doc_id).title, index.meta(p.doc_id).date_display()]
+                for p in found]
+
+    def export(found) -> str:
+        """The selected rows as CSV (UTF-8 with BOM, so spreadsheet programs keep the umlauts)."""
+        content = to_csv(found)
         path = export_dir / f"versprechen-{hashlib.sha256(content.encode()).hexdigest()[:10]}.csv"
-        path.write_text(content, encoding="utf-8-sig")
+        if not path.exists():
+            path.write_text(content, encoding="utf-8-sig")
         return str(path)
 
-    def refresh(actor, topic, doc_id, kind, text):
-        rows, found = rows_for(actor, topic, doc_id, kind, text)
-        return rows, found, count_text(len(rows)), export(found)
+    def refresh(*filters):
+        found = matching(*filters)
+        return rows(found), count_text(len(found)), export(found)
 
-    def open_row(found, evt: gr.SelectData):
-        if not found or evt.index is None:
-            return gr.update()
+    def open_row(actor, topic, doc_id, kind, text, evt: gr.SelectData):
+        found = matching(actor, topic, doc_id, kind, text)
         row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        if row is None or not 0 <= int(row) < len(found):
+            return gr.update()
         p = found[int(row)]
-        return render_document(p["doc_id"], p["start"], p["end"])
+        return render_document(p.doc_id, p.start, p.end)
 
     gr.Markdown("Absichtserklärungen, Ziele und Forderungen aus den Dokumenten, automatisch erkannt. "
                 "Bereits Erreichtes wird nur mit der Art „erreicht“ angezeigt. Eine Zeile anklicken, um die Stelle im Dokument zu sehen.")
     with gr.Row():
-        actor = gr.Dropdown([ALL] + sorted({p.actor for p in promises}), value=ALL, label="Akteur", elem_id="rc-p-actor")
-        topic = gr.Dropdown([ALL] + sorted({p.topic for p in promises}), value=ALL, label="Thema", elem_id="rc-p-topic")
+        actor = gr.Dropdown([ALL] + sorted({p.actor for p in index.promises}), value=ALL, label="Akteur", elem_id="rc-p-actor")
+        topic = gr.Dropdown([ALL] + sorted({p.topic for p in index.promises}), value=ALL, label="Thema", elem_id="rc-p-topic")
         doc_id = gr.Dropdown([(ALL, ALL)] + [(d.meta.title, d.meta.doc_id) for d in docs], value=ALL, label="Dokument")
         kind = gr.Dropdown([ALL, "Ziel/Vorhaben", "Forderung an die Verwaltung", "Prüfauftrag", "erreicht"], value=ALL,
                            label="Art")
         text = gr.Textbox(label="Suche im Wortlaut", elem_id="rc-p-search")
-    first_rows, first_found = rows_for(ALL, ALL, ALL, ALL, "")
-    count = gr.Markdown(count_text(len(first_rows)), elem_id="rc-p-count")
-    found = gr.State(first_found)
-    table = gr.Dataframe(first_rows, headers=PROMISE_HEADERS, interactive=False, wrap=True, elem_id="rc-promises")
-    download = gr.DownloadButton("Als CSV exportieren", value=export(first_found), elem_id="rc-p-export")
-    source = gr.HTML("", elem_id="rc-p-viewer")
     filters = [actor, topic, doc_id, kind, text]
+    count = gr.Markdown("", elem_id="rc-p-count")
+    # Filled when the tab is opened, not in the page config: Gradio copies the config into every session.
+    table = gr.Dataframe([], headers=PROMISE_HEADERS, interactive=False, wrap=True, elem_id="rc-promises")
+    download = gr.DownloadButton("Als CSV exportieren", elem_id="rc-p-export")
+    source = gr.HTML("", elem_id="rc-p-viewer")
+    tab.select(refresh, filters, [table, count, download], api_visibility="private")
     for control in filters:
-        control.change(refresh, filters, [table, found, count, download], api_visibility="private")
-    table.select(open_row, found, source, api_visibility="private").then(None, js=PROMISE_SCROLL_JS)
+        control.change(refresh, filters, [table, count, download], api_visibility="private")
+    table.select(open_row, filters, source, api_visibility="private").then(None, js=PROMISE_SCROLL_JS)
 
 
 def prepare(settings: Settings):
@@ -261,7 +262,7 @@ def prepare(settings: Settings):
 def launch(app: gr.Blocks, settings: Settings, host: str, port: int, block: bool = True):
     return app.launch(server_name=host, server_port=port or None, prevent_thread_lock=not block, quiet=not block,
                       allowed_paths=[], blocked_paths=[str(settings.data_dir.resolve())], footer_links=["api"],
-                      show_error=False)
+                      show_error=False, state_session_capacity=settings.app.max_sessions)
 
 
 def main(argv: list[str] | None = None) -> None:

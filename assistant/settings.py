@@ -73,6 +73,7 @@ class AppSettings(BaseModel):
     max_question_chars: int = Field(1000, ge=10, description="Longer questions get a friendly message instead of an answer.")
     concurrency_limit: int = Field(4, ge=1, description="Questions answered at the same time.")
     max_queue_size: int = Field(64, ge=1, description="Waiting questions before users are asked to retry later.")
+    max_sessions: int = Field(1000, ge=10, description="Chat sessions kept in memory; the oldest are dropped beyond this.")
 
 
 class Settings(BaseSettings):
