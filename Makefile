@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test eval ingest browser clean
+.PHONY: install run test eval ingest browser bench bench-quick clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -29,6 +29,12 @@ test: install browser
 
 eval: install ingest
 	$(BIN)/rathaus eval
+
+bench: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run
+
+bench-quick: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run --quick
 
 clean:
 	rm -rf $(VENV) data

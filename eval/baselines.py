@@ -45,13 +45,16 @@ class StockLlamaIndex:
 
     name = "llama-index Standard"
 
-    def __init__(self, corpus_files: dict[str, str], embedder: CountingEmbedding) -> None:
+    def __init__(self, corpus_files: dict[str, str], embedder: CountingEmbedding, client=None) -> None:
+        import uuid
+
         from llama_index.core import Document, StorageContext, VectorStoreIndex
         from llama_index.core.node_parser import SentenceSplitter
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
-        client = chromadb.EphemeralClient(settings=chromadb.Settings(anonymized_telemetry=False))
-        collection = client.get_or_create_collection("stock-baseline", embedding_function=None)
+        client = client or chromadb.EphemeralClient(settings=chromadb.Settings(anonymized_telemetry=False))
+        collection = client.get_or_create_collection(f"stock-{uuid.uuid4().hex[:8]}", embedding_function=None)
+        self.collection = collection
         storage = StorageContext.from_defaults(vector_store=ChromaVectorStore(chroma_collection=collection))
         documents = [Document(text=text, metadata={"doc": doc_id}) for doc_id, text in corpus_files.items()]
         self.index = VectorStoreIndex.from_documents(documents, storage_context=storage, embed_model=embedder,
