@@ -63,8 +63,25 @@ class FusionWeights:
     lexical_weight: float = 1.0
 
 
+@dataclass(frozen=True)
+class Snapshot:
+    """Everything one version of the index consists of, swapped as a whole on refresh."""
+
+    stamp: str
+    documents: dict[str, StoredDocument]
+    chunks: dict[str, Chunk]
+    sections: dict[tuple[str, str], list[Chunk]]
+    lexical: LexicalIndex
+    promises: list[Promise]
+    doc_of_row: np.ndarray  # document id of each BM25 row, for filters
+
+
 class SearchIndex:
-    """The loaded index of one process: chunks, documents, BM25, and the dense store."""
+    """The loaded index of one process: chunks, documents, BM25, and the dense store.
+
+    Searches read one immutable `Snapshot`. When another process changed the collection (a new
+    version stamp), the request that notices builds the next snapshot while the others go on with the
+    current one; then it is swapped in."""
 
     def __init__(self, store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
                  weights: FusionWeights = FusionWeights(), refresh_seconds: float = 2.0) -> None:
@@ -74,10 +91,17 @@ class SearchIndex:
         self.weights = weights
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
-        self._stamp = ""
         self._checked = 0.0
         self._terms: dict[tuple[str, str], list[str]] = {}  # BM25 terms per (chunk, title), reused on refresh
+        self._snap: Snapshot | None = None
         self.load()
+
+    # the current snapshot's parts, for readers that need one of them
+    documents = property(lambda self: self._snap.documents)
+    chunks = property(lambda self: self._snap.chunks)
+    lexical = property(lambda self: self._snap.lexical)
+    promises = property(lambda self: self._snap.promises)
+    _stamp = property(lambda self: self._snap.stamp)
 
     def load(self) -> None:
         """(Re)load documents, chunks and BM25 for the current version stamp. A refresh fetches and
@@ -85,7 +109,7 @@ class SearchIndex:
         stamp = self.store.version()
         documents = self.store.all_documents()
         committed = set().union(*(d.chunk_ids for d in documents))
-        known = getattr(self, "chunks", {})
+        known = self._snap.chunks if self._snap else {}
         if known:
             fetched = self.store.chunks_by_id(sorted(committed - set(known)))
         else:
@@ -105,62 +129,65 @@ class SearchIndex:
                 terms.append(self._terms[key])
             lexical = LexicalIndex.from_terms(ids, terms)
             self._terms = {(c.chunk_id, metas[c.doc_id].title): t for c, t in zip(chunks, terms)}
+        sections: dict[tuple[str, str], list[Chunk]] = {}
+        for c in chunks:
+            sections.setdefault((c.doc_id, c.section_path), []).append(c)
+        by_id = {c.chunk_id: c for c in chunks}
+        self._snap = Snapshot(stamp, {d.meta.doc_id: d for d in documents}, by_id, sections, lexical,
+                              [Promise(**p) for d in documents for p in d.promises],
+                              np.array([by_id[i].doc_id for i in lexical.ids], dtype=object))
         self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks)}
-        self.documents: dict[str, StoredDocument] = {d.meta.doc_id: d for d in documents}
-        self.chunks: dict[str, Chunk] = {c.chunk_id: c for c in chunks}
-        self._sections: dict[tuple[str, str], list[Chunk]] = {}
-        for c in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
-            self._sections.setdefault((c.doc_id, c.section_path), []).append(c)
-        self.lexical = lexical
-        self.promises: list[Promise] = [Promise(**p) for d in documents for p in d.promises]
-        self._doc_of_row = np.array([self.chunks[i].doc_id for i in lexical.ids], dtype=object)
-        self._stamp = stamp
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
 
     def refresh_if_changed(self) -> bool:
-        """Reload when another process changed the collection; checked at most every few seconds."""
+        """Reload when another process changed the collection; checked at most every few seconds.
+        Only one request rebuilds; the others do not wait for it and use the current snapshot."""
         now = time.monotonic()
-        if now - self._checked < self.refresh_seconds:
+        if now - self._checked < self.refresh_seconds or not self._lock.acquire(blocking=False):
             return False
-        with self._lock:
+        try:
             self._checked = now
-            if self.store.version() == self._stamp:
+            if self.store.version() == self._snap.stamp:
                 return False
             self.load()
             return True
+        finally:
+            self._lock.release()
 
     def meta(self, doc_id: str) -> DocumentMeta:
-        return self.documents[doc_id].meta
+        return self._snap.documents[doc_id].meta
 
     def section_chunks(self, chunk: Chunk) -> list[Chunk]:
         """All chunks of the same document section, in document order."""
-        return self._sections.get((chunk.doc_id, chunk.section_path), [])
+        return self._snap.sections.get((chunk.doc_id, chunk.section_path), [])
 
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), lexical_query: str | None = None,
                doc_boost: dict[str, float] | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks for `query`, fused from dense and BM25 rankings."""
         with self.store.reachable():
             self.refresh_if_changed()
-            if not self.chunks:
+            snap = self._snap
+            if not snap.chunks:
                 return []
             vector = self.embedder.embed_query(query) if query_vector is None else query_vector
             dense = self.store.query(vector, self.weights.dense_k, filters.where())
         allowed = None
         if filters != Filters():
-            allowed = np.array([filters.allows(self.meta(d)) for d in self._doc_of_row], dtype=bool)
-        lexical = self.lexical.search(lexical_query or query, self.weights.lexical_k, allowed)
-        return self.fuse(dense, lexical, k, doc_boost or {})
+            allowed = np.array([filters.allows(snap.documents[d].meta) for d in snap.doc_of_row], dtype=bool)
+        lexical = snap.lexical.search(lexical_query or query, self.weights.lexical_k, allowed)
+        return self.fuse(dense, lexical, k, doc_boost or {}, snap)
 
     def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int,
-             doc_boost: dict[str, float]) -> list[Hit]:
+             doc_boost: dict[str, float], snap: Snapshot | None = None) -> list[Hit]:
+        snap = snap or self._snap
         w = self.weights
         hits: dict[str, Hit] = {}
         for name, ranking, weight in (("dense", dense, w.dense_weight), ("lexical", lexical, w.lexical_weight)):
             for rank, (cid, score) in enumerate(ranking):
-                chunk = self.chunks.get(cid)
+                chunk = snap.chunks.get(cid)
                 if chunk is None:  # an uncommitted leftover of an interrupted ingest
                     continue
-                hit = hits.setdefault(cid, Hit(chunk, self.meta(chunk.doc_id), 0.0))
+                hit = hits.setdefault(cid, Hit(chunk, snap.documents[chunk.doc_id].meta, 0.0))
                 hit.score += weight / (w.rrf_k + rank + 1)
                 hit.ranks[name] = rank + 1
                 setattr(hit, name, score)

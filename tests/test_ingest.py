@@ -116,3 +116,42 @@ def test_a_reader_refreshes_incrementally_after_another_process_ingests(fake_set
     new = len(reader.chunks) - before
     assert "citymanagement" in reader.documents and hits[0].chunk.doc_id == "citymanagement"
     assert reader.refresh_stats == {"fetched": new, "tokenized": new, "chunks": before + new}
+
+
+def test_searches_during_a_refresh_see_one_consistent_snapshot(fake_settings, corpus_copy, tmp_path):
+    """Bug guard: filtered searches in other threads while one thread reloads the index must never mix
+    two versions (BM25 rows of one, documents of the other)."""
+    import threading
+
+    from index.retrieve import Filters, SearchIndex
+
+    (corpus_copy / "citymanagement.txt").rename(tmp_path / "citymanagement.txt")
+    run_ingest(fake_settings, progress=False)
+    embedder = build_embedder(fake_settings)
+    reader = SearchIndex(build_search_index(fake_settings, embedder).store, embedder, tmp_path / "r", refresh_seconds=0)
+    errors, stop = [], threading.Event()
+
+    def searching():
+        while not stop.is_set():
+            try:
+                reader.search("Verfügungsfonds Jury Innenstadt", filters=Filters(doc_types=("Pressemitteilung",)))
+            except Exception as exc:  # any failure is the bug
+                errors.append(exc)
+
+    threads = [threading.Thread(target=searching) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(2):
+            (tmp_path / "citymanagement.txt").rename(corpus_copy / "citymanagement.txt")
+            run_ingest(fake_settings, progress=False)
+            reader.search("Jury")
+            (corpus_copy / "citymanagement.txt").rename(tmp_path / "citymanagement.txt")
+            run_ingest(fake_settings, progress=False)
+            reader.search("Jury")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert "citymanagement" not in reader.documents
