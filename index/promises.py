@@ -84,6 +84,11 @@ class Promise:
         return asdict(self)
 
 
+def stored_promises(documents) -> list[Promise]:
+    """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`)."""
+    return [Promise(**p) for d in documents for p in d.promises]
+
+
 class PolicyAreas:
     """The policy areas of the data file and the words that point to each."""
 
@@ -178,25 +183,29 @@ PRIORITY_LEAD = re.compile(r"\b(?:schwerpunkt\w*|prioritäten|ziele|themen|vorha
 NUMBERED = re.compile(r"^\s*\d+[.)]\s")
 
 
-def priority_lead(blocks: list[Block], index: int) -> str:
-    """For a numbered list item: the paragraph before the list when it names priorities ("vier Themen …:")."""
+def list_lead(blocks: list[Block], index: int) -> Block | None:
+    """For a list item: the block just before its list, if that is a paragraph."""
     j = index - 1
     while j >= 0 and blocks[j].kind == "item":
         j -= 1
-    if j < 0 or not NUMBERED.match(blocks[index].text) or not blocks[j].text.rstrip().endswith(":"):
+    return blocks[j] if j >= 0 and blocks[j].kind == "paragraph" else None
+
+
+def priority_lead(blocks: list[Block], index: int) -> str:
+    """For a numbered list item: the paragraph before the list when it names priorities ("vier Themen …:")."""
+    lead = list_lead(blocks, index)
+    if lead is None or not NUMBERED.match(blocks[index].text) or not lead.text.rstrip().endswith(":"):
         return ""
-    return blocks[j].text.strip() if PRIORITY_LEAD.search(blocks[j].text) else ""
+    return lead.text.strip() if PRIORITY_LEAD.search(lead.text) else ""
 
 
 def intent_lead(blocks: list[Block], index: int) -> str:
     """For a list item: the paragraph before the list when it announces intentions ("Deshalb wollen wir:")."""
-    j = index - 1
-    while j >= 0 and blocks[j].kind == "item":
-        j -= 1
-    if j < 0 or blocks[j].kind != "paragraph":
+    lead = list_lead(blocks, index)
+    if lead is None:
         return ""
-    lead = blocks[j].text.strip()
-    last = [lead[a:b] for a, b in sentence_spans(lead)][-1:] or [lead]
+    text = lead.text.strip()
+    last = [text[a:b] for a, b in sentence_spans(text)][-1:] or [text]
     return last[0] if any(p.search(last[0]) for _, p in COMMITMENT_RULES) else ""
 
 
@@ -206,7 +215,7 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> li
     finder = ActorFinder(doc.meta)
     out: list[Promise] = []
     last_actor: dict[str, str] = {}  # per section: the actor named most recently
-    for block, offset in zip(doc.blocks, block_offsets(doc.blocks)):
+    for index, (block, offset) in enumerate(zip(doc.blocks, block_offsets(doc.blocks))):
         if block.is_comment:
             continue
         named = finder.mentioned(block.text)
@@ -214,7 +223,6 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> li
             if named:
                 last_actor[block.section_path] = named[0][1]
             continue
-        index = doc.blocks.index(block)
         lead = intent_lead(doc.blocks, index) if block.kind == "item" else ""
         label = ITEM_LABEL.match(block.text)
         headings = block.section_path.replace("›", " ") + " " + (label.group(1) if label else "")
@@ -225,14 +233,15 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> li
             found = classify(sentence, lead)
             if found is None and priorities and number == 0:
                 found = ("Ziel/Vorhaben", "nummerierter Schwerpunkt nach „" + priorities[-40:] + "“")
-            if found and _is_list_lead(doc.blocks, index, sentence, a, b, block):
+            if found and _is_list_lead(doc.blocks, index, sentence, b):
                 found = None  # "Deshalb wollen wir:" itself: its list items are the statements
             if found and FIRST_PERSON.search(sentence) and not QUOTE_OPEN.search(sentence) \
                     and not any(q in sentence for q in "„“") and not doc.meta.speaker:
                 found = None  # the "wir" of a news article is its newsroom, not a political actor
-            actor = _actor(finder, sentence, block_speaker, last_actor.get(block.section_path))
-            if finder.mentioned(sentence):
-                last_actor[block.section_path] = finder.mentioned(sentence)[0][1]
+            mentions = finder.mentioned(sentence)
+            actor = _actor(finder, sentence, mentions, block_speaker, last_actor.get(block.section_path))
+            if mentions:
+                last_actor[block.section_path] = mentions[0][1]
             if found is None:
                 continue
             kind, reason = found
@@ -245,13 +254,15 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> li
     return out
 
 
-def _is_list_lead(blocks: list[Block], index: int, sentence: str, a: int, b: int, block: Block) -> bool:
+def _is_list_lead(blocks: list[Block], index: int, sentence: str, end: int) -> bool:
     """A short announcing sentence at the end of a paragraph followed by a list ("Deshalb wollen wir:")."""
+    block = blocks[index]
     follows = index + 1 < len(blocks) and blocks[index + 1].kind == "item"
-    return block.kind == "paragraph" and follows and not block.text[b:].strip() and len(sentence.split()) <= 6
+    return block.kind == "paragraph" and follows and not block.text[end:].strip() and len(sentence.split()) <= 6
 
 
-def _actor(finder: ActorFinder, sentence: str, block_speaker: str | None, recent: str | None) -> str:
+def _actor(finder: ActorFinder, sentence: str, named: list[tuple[int, str]], block_speaker: str | None,
+           recent: str | None) -> str:
     """Named speaker → quoted speech of the paragraph's speaker → 'wir' of the document → subject → context."""
     own = finder.speaker(sentence)
     if own:
@@ -261,9 +272,8 @@ def _actor(finder: ActorFinder, sentence: str, block_speaker: str | None, recent
         return block_speaker or recent
     if FIRST_PERSON.search(sentence) and not quoted and finder.meta.speaker:
         return finder.meta.speaker
-    if recent and HE.search(sentence) and not finder.mentioned(sentence):  # "Er wünsche sich …": the person just named
+    if recent and HE.search(sentence) and not named:  # "Er wünsche sich …": the person just named
         return recent
-    named = finder.mentioned(sentence)
     if named:
         subject = named[0][1]
         specific = block_speaker or recent
