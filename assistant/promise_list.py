@@ -43,6 +43,11 @@ def to_csv(promises: list[Promise]) -> str:
     return out.getvalue()
 
 
+def without_role(actor: str) -> str:
+    """ "Grüne (Hannah Rosenbaum)" → "Grüne" """
+    return re.sub(r"\s*\(.*\)", "", actor)
+
+
 @dataclass
 class PromiseQuestion:
     actors: list[str]
@@ -58,21 +63,27 @@ class PromiseAnswerer:
         self.areas = areas
         self.question_words = question_words
         self.is_injection = is_injection  # statements that try to instruct the assistant are never listed
+        self._patterns: list[tuple[re.Pattern, str]] = []
+        self._patterns_for = None  # the index version the patterns were built for
 
-    def actor_words(self) -> list[tuple[str, str]]:
-        """(word naming an actor, actor name), longest words first."""
-        words: dict[str, str] = {}
-        for stored in self.index.documents.values():
-            meta = stored.meta
-            if meta.speaker:
-                words.setdefault(meta.speaker, meta.speaker)
-                words.setdefault(re.sub(r"\s*\(.*\)", "", meta.speaker), meta.speaker)
-            for name, match in meta.actors:
-                for word in (name, *match):
-                    words.setdefault(word, name)
-        for p in self.index.promises:
-            words.setdefault(re.sub(r"\s*\(.*\)", "", p.actor), re.sub(r"\s*\(.*\)", "", p.actor))
-        return sorted(words.items(), key=lambda item: -len(item[0]))
+    def actor_patterns(self) -> list[tuple[re.Pattern, str]]:
+        """(pattern of a word naming an actor, actor name), longest words first; built once per index version."""
+        if self._patterns_for != self.index._stamp:
+            words: dict[str, str] = {}
+            for stored in self.index.documents.values():
+                meta = stored.meta
+                if meta.speaker:
+                    words.setdefault(meta.speaker, meta.speaker)
+                    words.setdefault(without_role(meta.speaker), meta.speaker)
+                for name, match in meta.actors:
+                    for word in (name, *match):
+                        words.setdefault(word, name)
+            for p in self.index.promises:
+                words.setdefault(without_role(p.actor), without_role(p.actor))
+            self._patterns = [(re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE), name)
+                              for word, name in sorted(words.items(), key=lambda item: -len(item[0]))]
+            self._patterns_for = self.index._stamp
+        return self._patterns
 
     def understand(self, question: str) -> PromiseQuestion | None:
         """Who the question asks about, when it is a broad question about what someone promised or wants
@@ -82,8 +93,7 @@ class PromiseAnswerer:
             return None
         rest = question
         mentions = []
-        for word, name in self.actor_words():
-            pattern = re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE)
+        for pattern, name in self.actor_patterns():
             match = pattern.search(rest)
             if match:
                 mentions.append((match.start(), name))
