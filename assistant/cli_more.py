@@ -73,12 +73,15 @@ def cmd_eval(args, settings) -> int:
 
 def cmd_promises(args, settings) -> int:
     from assistant.promise_list import select, to_csv
-    from assistant.wiring import build_search_index
+    from assistant.wiring import build_embedder, build_store
+    from index.promises import stored_promises
 
-    index = build_search_index(settings)
-    if args.doc and args.doc not in index.documents:
+    store = build_store(settings, build_embedder(settings))
+    store.chunks()  # IndexMissing / IndexOutOfDate with a clear message
+    documents = {d.meta.doc_id: d for d in store.all_documents()}  # the statements live there: no BM25 to load
+    if args.doc and args.doc not in documents:
         raise RathausError(f"no document '{args.doc}' in the index (see: rathaus docs)")
-    found = select(index.promises, actor=args.actor or "", topic=args.topic or "", doc=args.doc or "",
+    found = select(stored_promises(documents.values()), actor=args.actor or "", topic=args.topic or "", doc=args.doc or "",
                    kind=args.kind or "", text=args.search or "", include_achieved=args.all)
     if args.json:
         print(json.dumps([p.to_dict() for p in found], ensure_ascii=False, indent=2))
@@ -86,7 +89,7 @@ def cmd_promises(args, settings) -> int:
         sys.stdout.write(to_csv(found))
     else:
         for p in found:
-            meta = index.meta(p.doc_id)
+            meta = documents[p.doc_id].meta
             print(f"[{p.topic}] {p.actor} – {p.kind}\n  „{p.statement}“\n  {meta.title} ({meta.date_display()}), "
                   f"Abschnitt „{p.section}“; erkannt an: {p.reason}\n")
         print(f"{len(found)} Aussagen")

@@ -19,12 +19,12 @@ from pathlib import Path
 from tqdm import tqdm
 
 from index.clean import clean
-from index.promises import PolicyAreas, extract_promises
 from index.embedding import CountingEmbedding
 from index.errors import DocumentUnreadable, IngestLocked
 from index.lexical import LexicalIndex
 from index.load import discover, load_file, meta_for
 from index.model import Chunk, CleanDocument
+from index.promises import PolicyAreas, extract_promises
 from index.split import chunk_document
 from index.store import ChromaStore
 

@@ -17,7 +17,7 @@ import numpy as np
 from index.embedding import CountingEmbedding
 from index.lexical import LexicalIndex, tokenize
 from index.model import Chunk, DocumentMeta
-from index.promises import Promise
+from index.promises import Promise, stored_promises
 from index.store import ChromaStore, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class SearchIndex:
             sections.setdefault((c.doc_id, c.section_path), []).append(c)
         by_id = {c.chunk_id: c for c in chunks}
         self._snap = Snapshot(stamp, {d.meta.doc_id: d for d in documents}, by_id, sections, lexical,
-                              [Promise(**p) for d in documents for p in d.promises],
+                              stored_promises(documents),
                               np.array([by_id[i].doc_id for i in lexical.ids], dtype=object))
         self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
