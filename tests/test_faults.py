@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from index.embedding import FakeEmbedding
-from index.errors import IndexMissing, IngestLocked
+from index.errors import IngestLocked
 from index.ingest import ingest
 from index.store import ChromaStore
 from tests.conftest import CORPUS, ROOT
