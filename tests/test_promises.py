@@ -148,3 +148,15 @@ def test_new_policy_areas_re_extract_without_embedding(fake_settings, tmp_path):
     topics = {p.topic for p in build_search_index(settings).promises}
     assert topics == {"Bauen und Wohnen", "Allgemeines"}
     assert run_ingest(settings, progress=False).unchanged  # stable afterwards
+
+
+@pytest.mark.model
+def test_cli_output_into_a_closed_pipe_is_no_error(real_settings, real_index):
+    """`rathaus promises --json | head -1` must not end in a BrokenPipeError traceback."""
+    env = {"RATHAUS_DATA_DIR": str(real_settings.data_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+    process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "promises", "--json", "--all"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    assert process.stdout.readline().startswith("[")  # the JSON list is larger than a pipe buffer
+    process.stdout.close()
+    stderr = process.stderr.read()
+    assert process.wait(timeout=120) == 0 and "Traceback" not in stderr, stderr
