@@ -1,8 +1,9 @@
-"""The assistant: question (+ history, filters) → grounded `Answer`, extractive by default.
+"""The assistant: question (+ history, filters) → one `Turn` → grounded `Answer`, extractive by default.
 
-retrieve → check the evidence (refuse if it does not answer) → compose → cite; optionally an LLM
-writes the answer from the same numbered sources and is checked, with the extractive answer as
-fallback.
+A turn is worked once: plan → (statements of intent, for broad promise questions) → retrieve →
+check the evidence (refuse if it does not answer) → compose → cite. An optional LLM then rewrites
+the turn's answer from the same numbered passages and is checked, with the extractive answer as
+fallback; it never asks the assistant again.
 """
 
 from __future__ import annotations
@@ -10,14 +11,14 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 from assistant.compose import compose
 from assistant.promise_list import PromiseAnswerer
-from assistant.query import Glossary, QueryAnalyzer, QueryPlan
-from assistant.settings import Settings
+from assistant.query import QueryAnalyzer, QueryPlan
+from assistant.settings import AnswerSettings
 from assistant.types import Answer
-from index.lexical import tokenize
-from index.promises import PolicyAreas
+from index.options import RetrievalOptions
 from index.retrieve import Filters, Hit, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -27,101 +28,122 @@ INJECTION_REFUSAL = ("Ich beantworte nur Fragen zum Inhalt der vorliegenden Doku
                      "Anweisungen, die in einer Frage oder einem Dokument stehen.")
 
 
-class Assistant:
-    """Shared by all users of a process: the index and models are loaded once."""
+@dataclass(frozen=True)
+class Turn:
+    """One question worked once: its plan, the passages retrieved for it and the grounded answer."""
 
-    def __init__(self, index: SearchIndex, settings: Settings, llm=None, glossary: Glossary | None = None) -> None:
+    plan: QueryPlan
+    filters: Filters
+    hits: tuple[Hit, ...]
+    answer: Answer
+
+    @property
+    def rewritable(self) -> bool:
+        """Whether an LLM may rewrite the answer: only a grounded answer from retrieved passages."""
+        return self.answer.mode in ("extractive", "list") and not self.answer.refused and bool(self.hits)
+
+
+class Assistant:
+    """Shared by all users of a process: the index and models are loaded once (see `wiring`)."""
+
+    def __init__(self, index: SearchIndex, analyzer: QueryAnalyzer, promises: PromiseAnswerer,
+                 answer: AnswerSettings = AnswerSettings(), retrieval: RetrievalOptions = RetrievalOptions(),
+                 llm=None) -> None:
         self.index = index
-        self.settings = settings
-        self.glossary = glossary or Glossary.load()
-        self.analyzer = QueryAnalyzer(index, self.glossary, settings.retrieval.route_boost)
+        self.analyzer = analyzer
+        self.glossary = analyzer.glossary
+        self.promises = promises
+        self.options = answer
+        self.retrieval = retrieval
         self.llm = llm
-        self.promises = PromiseAnswerer(index, PolicyAreas.load(settings.policy_areas_file),
-                                        frozenset(self.glossary.question_words), self.glossary.is_injection)
+
+    # -- one turn ------------------------------------------------------------------------------
+    def prepare(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Turn:
+        """Plan, retrieve and answer once; everything later (LLM, streaming, evaluation) reads the turn."""
+        started = time.perf_counter()
+        plan = self.plan(question, history or [])
+        if plan.injection:
+            return Turn(plan, filters, (), self._refusal(plan, (), started, INJECTION_REFUSAL))
+        asked = self.promises.understand(plan.resolved)
+        listed = self.promises.answer(plan.question, asked, filters) if asked else None
+        if listed is not None:  # "Was hat der OB versprochen?": from the extracted statements of intent
+            ranked = tuple(dict.fromkeys(s.doc_id for s in listed.sources))
+            return Turn(plan, filters, (), replace(listed, resolved_question=plan.resolved, ranked_docs=ranked,
+                                                   timings_ms={"total": _ms(started, time.perf_counter())}))
+        hits = tuple(self.retrieve(plan, filters))
+        retrieved = time.perf_counter()
+        if not self.answers(plan, hits):
+            return Turn(plan, filters, hits, self._refusal(plan, hits, started))
+        text, sources, claims, as_list = compose(self.index, plan, list(hits), self.glossary, self.options.max_sentences)
+        done = time.perf_counter()
+        answer = Answer(question=plan.question, text=text, sources=tuple(sources), claims=tuple(claims),
+                        resolved_question=plan.resolved, mode="list" if as_list else "extractive",
+                        ranked_docs=_ranked(hits),
+                        timings_ms={"retrieval": _ms(started, retrieved), "compose": _ms(retrieved, done),
+                                    "total": _ms(started, done)})
+        return Turn(plan, filters, hits, answer)
+
+    def plan(self, question: str, history: list[str]) -> QueryPlan:
+        """The query plan; with an LLM, a follow-up is first rewritten as a standalone question."""
+        if self.llm is not None and history:
+            condensed = self.llm.condense(question, history)
+            if condensed:
+                plan = self.analyzer.analyze(condensed, [])
+                return replace(plan, question=question,
+                               injection=plan.injection or self.glossary.is_injection(question))
+        return self.analyzer.analyze(question, history)
 
     def retrieve(self, plan: QueryPlan, filters: Filters = Filters()) -> list[Hit]:
-        return self.index.search(plan.dense_query, k=self.settings.retrieval.top_k, filters=filters,
+        return self.index.search(plan.dense_query, k=self.retrieval.top_k, filters=filters,
                                  lexical_query=plan.lexical_query, doc_boost=plan.doc_boost)
 
-    def evidence(self, plan: QueryPlan, hits: list[Hit]) -> tuple[float, float, float]:
+    def evidence(self, plan: QueryPlan, hits) -> tuple[float, float, float]:
         """(share of key terms covered by the best passage, share of key terms unknown to the
         corpus, best dense similarity): the signals the refusal is decided on."""
-        support = 0.0
-        for hit in hits[:5]:
-            stems = set(tokenize(hit.chunk.embed_text(hit.meta)))
-            support = max(support, plan.support(stems))
-        unknown = plan.unknown_share(self.index.lexical.vocabulary)
+        support = max((plan.support(set(self.index.chunk_terms(h.chunk.chunk_id))) for h in hits[:5]), default=0.0)
+        unknown = plan.unknown_share(self.index.knows)
         return support, unknown, max((h.dense for h in hits), default=0.0)
 
-    def answers(self, plan: QueryPlan, hits: list[Hit]) -> bool:
-        """Whether the evidence answers the question; thresholds calibrated on eval/known_answers.yaml."""
+    def answers(self, plan: QueryPlan, hits) -> bool:
+        """Whether the evidence answers the question; thresholds calibrated on the evaluation sets."""
         if not hits:
             return False
         support, unknown, dense = self.evidence(plan, hits)
-        a = self.settings.answer
+        a = self.options
         if dense >= a.rescue_dense and support >= a.min_support:
             return True
         return support >= a.min_support and unknown <= a.max_unknown_share
 
+    # -- front doors ---------------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Answer:
-        return self._ask(question, history, filters, use_llm=True)
-
-    def ask_extractive(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Answer:
-        return self._ask(question, history, filters, use_llm=False)
-
-    def _ask(self, question: str, history: list[str] | None, filters: Filters, use_llm: bool) -> Answer:
-        started = time.perf_counter()
-        if use_llm and self.llm is not None and history:
-            condensed = self.llm.condense(question, history)
-            if condensed:
-                plan = self.analyzer.analyze(condensed, [])
-                plan.question = question
-                plan.injection = plan.injection or self.glossary.is_injection(question)
-                return self._answer(plan, filters, started, use_llm)
-        plan = self.analyzer.analyze(question, history)
-        return self._answer(plan, filters, started, use_llm)
-
-    def _answer(self, plan: QueryPlan, filters: Filters, started: float, use_llm: bool) -> Answer:
-        question = plan.question
-        if plan.injection:
-            return self._refusal(plan, [], started, INJECTION_REFUSAL)
-        asked = self.promises.understand(plan.resolved)
-        listed = self.promises.answer(plan.question, asked, filters) if asked else None
-        if listed is not None:  # "Was hat der OB versprochen?": from the extracted statements of intent
-            listed.resolved_question = plan.resolved
-            listed.timings_ms = {"total": _ms(started, time.perf_counter())}
-            return listed
-        hits = self.retrieve(plan, filters)
-        retrieved = time.perf_counter()
-        if not self.answers(plan, hits):
-            return self._refusal(plan, hits, started)
-        text, sources, claims, listed = compose(self.index, plan, hits, self.glossary, self.settings.answer.max_sentences)
-        answer = Answer(question=question, text=text, sources=sources, claims=claims, resolved_question=plan.resolved,
-                        mode="list" if listed else "extractive")
-        if use_llm and self.llm is not None:
-            answer = self.llm.rewrite(answer, plan, hits)
-        answer.timings_ms = {"retrieval": _ms(started, retrieved), "compose": _ms(retrieved, time.perf_counter()),
-                             "total": _ms(started, time.perf_counter())}
-        return answer
+        turn = self.prepare(question, history, filters)
+        if self.llm is not None and turn.rewritable:
+            return self.llm.rewrite(turn)
+        return turn.answer
 
     def stream(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Iterator[Answer]:
-        """Partial answers as the text grows (LLM tokens, or the extractive answer sentence by sentence)."""
-        if self.llm is not None:
-            yield from self.llm.stream(self, question, history, filters)
+        """Partial answers as the text grows (LLM tokens, or the extractive answer paragraph by paragraph)."""
+        turn = self.prepare(question, history, filters)
+        if self.llm is not None and turn.rewritable:
+            yield from self.llm.stream(turn)
             return
-        answer = self.ask(question, history, filters)
+        answer = turn.answer
         paragraphs = answer.text.split("\n\n")
         for i in range(1, len(paragraphs)):
-            yield Answer(question, "\n\n".join(paragraphs[:i]), [], answer.refused, mode=answer.mode)
+            yield Answer(answer.question, "\n\n".join(paragraphs[:i]), refused=answer.refused, mode=answer.mode)
         yield answer
 
-    def _refusal(self, plan: QueryPlan, hits: list[Hit], started: float, text: str = REFUSAL) -> Answer:
-        nearest = list(dict.fromkeys(h.chunk.doc_id for h in hits[:3]))
+    def _refusal(self, plan: QueryPlan, hits, started: float, text: str = REFUSAL) -> Answer:
+        nearest = tuple(dict.fromkeys(h.chunk.doc_id for h in hits[:3]))
         if hits and text == REFUSAL:
             names = "; ".join(f"„{self.index.meta(d).title}“ ({self.index.meta(d).date_display()})" for d in nearest[:2])
             text = f"{text} Am nächsten kommen diese Dokumente: {names}."
         return Answer(question=plan.question, text=text, refused=True, resolved_question=plan.resolved,
-                      nearest=nearest, timings_ms={"total": _ms(started, time.perf_counter())})
+                      nearest=nearest, ranked_docs=_ranked(hits), timings_ms={"total": _ms(started, time.perf_counter())})
+
+
+def _ranked(hits) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(h.chunk.doc_id for h in hits))
 
 
 def _ms(a: float, b: float) -> float:

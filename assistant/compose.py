@@ -167,13 +167,8 @@ def render(selected: list[Candidate], as_list: bool) -> tuple[str, list[Source],
 
 def make_source(n: int, cands: list[Candidate]) -> Source:
     """The quote is the contiguous slice of the passage that covers every sentence cited from it."""
-    chunk, meta = cands[0].hit.chunk, cands[0].hit.meta
-    start = min(c.start for c in cands) - chunk.start
-    end = max(c.end for c in cands) - chunk.start
-    quote = chunk.text[start:end]
-    return Source(n=n, doc_id=chunk.doc_id, title=meta.title, publisher=meta.publisher, date=meta.date_display(),
-                  section=chunk.section_path, quote=quote, chunk_id=chunk.chunk_id, date_iso=meta.date,
-                  doc_type=meta.doc_type, start=chunk.start + start, end=chunk.start + end, is_comment=chunk.is_comment)
+    hit = cands[0].hit
+    return Source.from_chunk(n, hit.chunk, hit.meta, min(c.start for c in cands), max(c.end for c in cands))
 
 
 def compose(index: SearchIndex, plan: QueryPlan, hits: list[Hit], glossary: Glossary,

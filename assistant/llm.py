@@ -11,15 +11,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
+from assistant.grounding import MARKER
 from assistant.prompts import load_prompt
 from assistant.types import Answer, Source
 from index.errors import ConfigError
-from index.retrieve import Filters, Hit
 from index.split import split_sentences
 
 log = logging.getLogger(__name__)
-MARKER = re.compile(r"\[(\d+)\]")
 FALLBACK_NOTICE = ("Die KI-Antwort ließ sich nicht anhand der Quellen überprüfen oder kam nicht rechtzeitig; "
                    "angezeigt wird die wörtliche Antwort aus den Dokumenten.")
 MAX_SOURCES = 5
@@ -34,11 +34,8 @@ def citation_problems(text: str, n_sources: int) -> list[str]:
     return problems
 
 
-def number_sources(hits: list[Hit]) -> list[Source]:
-    return [Source(n=i, doc_id=h.chunk.doc_id, title=h.meta.title, publisher=h.meta.publisher, date=h.meta.date_display(),
-                   section=h.chunk.section_path, quote=h.chunk.text, chunk_id=h.chunk.chunk_id, date_iso=h.meta.date,
-                   doc_type=h.meta.doc_type, start=h.chunk.start, end=h.chunk.end, is_comment=h.chunk.is_comment)
-            for i, h in enumerate(hits[:MAX_SOURCES], 1)]
+def number_sources(hits) -> list[Source]:
+    return [Source.from_chunk(i, h.chunk, h.meta) for i, h in enumerate(hits[:MAX_SOURCES], 1)]
 
 
 DELIMITER = re.compile(r"</?\s*quellen\s*>", re.IGNORECASE)
@@ -80,32 +77,29 @@ class LLMAnswerer:
         return [ChatMessage(role="system", content=self.system),
                 ChatMessage(role="user", content=self.template.format(sources=sources_block(sources), question=question))]
 
-    def rewrite(self, extractive: Answer, plan, hits: list[Hit]) -> Answer:
-        sources = number_sources(hits)
+    def rewrite(self, turn) -> Answer:
+        """The turn's answer written by the LLM from the turn's passages, or the extractive one with a notice."""
+        sources = number_sources(turn.hits)
         try:
-            text = self.llm.chat(self.messages(plan.resolved, sources)).message.content or ""
+            text = self.llm.chat(self.messages(turn.plan.resolved, sources)).message.content or ""
         except Exception as exc:  # network, timeout, server error: the extractive answer stands
             log.warning("LLM unavailable, using the extractive answer: %s", exc)
-            return self._fallback(extractive)
-        return self._checked(text, extractive, sources)
+            return self._fallback(turn.answer)
+        return self._checked(text, turn.answer, sources)
 
-    def stream(self, assistant, question: str, history, filters: Filters) -> Iterator[Answer]:
-        extractive = assistant.ask_extractive(question, history, filters)
-        if extractive.refused:
-            yield extractive
-            return
-        plan = assistant.analyzer.analyze(question, history)
-        sources = number_sources(assistant.retrieve(plan, filters))
+    def stream(self, turn) -> Iterator[Answer]:
+        """The LLM answer as it grows, ending with the checked answer (or the extractive fallback)."""
+        sources = number_sources(turn.hits)
         text = ""
         try:
-            for delta in self.llm.stream_chat(self.messages(plan.resolved, sources)):
+            for delta in self.llm.stream_chat(self.messages(turn.plan.resolved, sources)):
                 text += delta.delta or ""
-                yield Answer(question, text, mode="llm")
+                yield Answer(turn.answer.question, text, mode="llm")
         except Exception as exc:
             log.warning("LLM stream failed, using the extractive answer: %s", exc)
-            yield self._fallback(extractive)
+            yield self._fallback(turn.answer)
             return
-        yield self._checked(text, extractive, sources)
+        yield self._checked(text, turn.answer, sources)
 
     def _checked(self, text: str, extractive: Answer, sources: list[Source]) -> Answer:
         problems = citation_problems(text, len(sources))
@@ -113,13 +107,12 @@ class LLMAnswerer:
             log.warning("LLM answer rejected: %s", "; ".join(problems) or "empty")
             return self._fallback(extractive)
         used = sorted({int(m) for m in MARKER.findall(text)})
-        return Answer(question=extractive.question, text=text.strip(), sources=[s for s in sources if s.n in used],
-                      resolved_question=extractive.resolved_question, mode="llm", timings_ms=extractive.timings_ms)
+        return replace(extractive, text=text.strip(), sources=tuple(s for s in sources if s.n in used), claims=(),
+                       mode="llm")
 
     @staticmethod
     def _fallback(extractive: Answer) -> Answer:
-        extractive.mode, extractive.notice = "llm-fallback", FALLBACK_NOTICE
-        return extractive
+        return replace(extractive, mode="llm-fallback", notice=FALLBACK_NOTICE)
 
 
 def build_llm(settings) -> LLMAnswerer | None:

@@ -68,7 +68,7 @@ class PromiseAnswerer:
 
     def actor_patterns(self) -> list[tuple[re.Pattern, str]]:
         """(pattern of a word naming an actor, actor name), longest words first; built once per index version."""
-        if self._patterns_for != self.index._stamp:
+        if self._patterns_for != self.index.version:
             words: dict[str, str] = {}
             for stored in self.index.documents.values():
                 meta = stored.meta
@@ -82,7 +82,7 @@ class PromiseAnswerer:
                 words.setdefault(without_role(p.actor), without_role(p.actor))
             self._patterns = [(re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE), name)
                               for word, name in sorted(words.items(), key=lambda item: -len(item[0]))]
-            self._patterns_for = self.index._stamp
+            self._patterns_for = self.index.version
         return self._patterns
 
     def understand(self, question: str) -> PromiseQuestion | None:
@@ -141,12 +141,10 @@ class PromiseAnswerer:
             for p in items:
                 meta = self.index.meta(p.doc_id)
                 n = len(sources) + 1
-                sources.append(Source(n=n, doc_id=p.doc_id, title=meta.title, publisher=meta.publisher,
-                                      date=meta.date_display(), section=p.section, quote=p.statement,
-                                      date_iso=meta.date, doc_type=meta.doc_type, start=p.start, end=p.end))
+                sources.append(Source.cite(n, meta, p.section, p.statement, p.start, p.end))
                 claims.append(Claim(p.statement, n))
                 lines.append(f"- {p.statement} [{n}]")
         rest = len(found) - sum(len(items) for _, items in shown)
         if rest > 0:
             lines.append(f"\n… und {rest} weitere; alle im Reiter „Versprechen“ oder mit `rathaus promises`.")
-        return Answer(question=question, text="\n".join(lines), sources=sources, claims=claims, mode="promises")
+        return Answer(question=question, text="\n".join(lines), sources=tuple(sources), claims=tuple(claims), mode="promises")

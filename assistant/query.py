@@ -3,25 +3,23 @@
 The plan says what to search for (dense and lexical queries with glossary expansions and typo
 corrections), which documents the question names, whether it asks for promises or a list, which
 terms the evidence must cover, and whether the question is an attempt to instruct the assistant.
+Corpus statistics (document frequencies, the vocabulary) are the index's; this module only asks.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 import re
-from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import yaml
 
-from index.lexical import STOPWORDS, normalise_gender, tokenize
+from assistant.prompts import read_data
+from index.lexical import STOPWORDS, WORD, tokenize
+from index.options import RetrievalOptions
 from index.retrieve import SearchIndex
 
-PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 ARTICLES = r"(?:der|die|das|den|dem|des|neue|neuen|neuer|vom|zum|beim|unser|unseren|unserem)"
-WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß]+(?:-[0-9A-Za-zÄÖÜäöüß]+)*")
 FOLLOW_UP_START = re.compile(r"^\s*(und|aber|und was|was ist mit|wie ist es mit|wie sieht es mit|and|what about)\b", re.I)
 PRONOUNS = re.compile(r"\b(er|sie|ihn|ihm|ihr|sein|seine|seinen|seinem|seiner|ihre|ihren|ihrem|dessen|deren|dort|"
                       r"dazu|davon|darüber|da|he|she|his|her|they|their|it)\b", re.I)
@@ -59,9 +57,9 @@ class Glossary:
     injection: tuple[re.Pattern, ...]
 
     @classmethod
-    def load(cls, folder: Path = PROMPTS) -> "Glossary":
-        data = yaml.safe_load((folder / "glossary.yaml").read_text(encoding="utf-8"))
-        patterns = [line.strip() for line in (folder / "injection_patterns.txt").read_text(encoding="utf-8").splitlines()
+    def load(cls) -> "Glossary":
+        data = yaml.safe_load(read_data("glossary.yaml"))
+        patterns = [line.strip() for line in read_data("injection_patterns.txt").splitlines()
                     if line.strip() and not line.startswith("#")]
         return cls(
             abbreviations={str(k): str(v) for k, v in data["abbreviations"].items()},
@@ -105,12 +103,13 @@ class QueryPlan:
     injection: bool = False
     is_follow_up: bool = False
 
-    def unknown_share(self, known: set[str] | dict) -> float:
-        """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter')."""
+    def unknown_share(self, knows) -> float:
+        """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter');
+        `knows(stem)` says whether the corpus has a term."""
         total = sum(t.weight for t in self.key_terms)
         if not total:
             return 0.0
-        return sum(t.weight for t in self.key_terms if t.noun and not any(s in known for s in t.own)) / total
+        return sum(t.weight for t in self.key_terms if t.noun and not any(knows(s) for s in t.own)) / total
 
     def support(self, stems: set[str]) -> float:
         """Weighted share of the key terms found in `stems` (1.0 when the question has none)."""
@@ -123,31 +122,23 @@ class QueryPlan:
 class QueryAnalyzer:
     """Turns a question (and the chat history) into a `QueryPlan` against one loaded index."""
 
-    def __init__(self, index: SearchIndex, glossary: Glossary | None = None, route_boost: float = 1.6) -> None:
+    def __init__(self, index: SearchIndex, glossary: Glossary, options: RetrievalOptions = RetrievalOptions()) -> None:
         self.index = index
-        self.glossary = glossary or Glossary.load()
-        self.route_boost = route_boost
-        self._stamp = None
-
-    # -- corpus statistics, rebuilt when the index changes --------------------------------------
-    def _corpus(self) -> None:
-        if self._stamp == self.index._stamp:
-            return
-        df: dict[str, int] = defaultdict(int)
-        surface: dict[str, set[str]] = defaultdict(set)
-        for chunk in self.index.chunks.values():
-            text = chunk.embed_text(self.index.meta(chunk.doc_id))
-            for term in set(tokenize(text)):
-                df[term] += 1
-            for word in WORD.findall(normalise_gender(text).lower()):
-                if len(word) >= 4:
-                    surface[word[0]].add(word)
-        self._df, self._surface, self._n = df, {k: sorted(v) for k, v in surface.items()}, max(len(self.index.chunks), 1)
-        self._aliases = self._alias_table()
+        self.glossary = glossary
+        self.options = options
+        self._version = None
+        self._aliases: list[tuple[AliasPattern, str]] = []
         self._corrected: dict[str, list[str]] = {}
-        self._stamp = self.index._stamp
 
-    def _alias_table(self) -> list[tuple[re.Pattern, str]]:
+    def _refresh(self) -> None:
+        """Per index version: the document names users say, and a fresh typo-correction cache."""
+        if self._version == self.index.version:
+            return
+        self._aliases = self._alias_table()
+        self._corrected = {}
+        self._version = self.index.version
+
+    def _alias_table(self) -> list[tuple[AliasPattern, str]]:
         """Document names users say: manifest aliases, distinctive types, short publishers.
         Long names match by their stems ('grünen und cdu' names 'Grüne und CDU'); short ones
         ('OB') only as written, so the conjunction 'ob' does not."""
@@ -163,12 +154,9 @@ class QueryAnalyzer:
                     table.append((AliasPattern(name), doc.meta.doc_id))
         return table
 
-    def idf(self, term: str) -> float:
-        return math.log((self._n + 1) / (self._df.get(term, 0) + 0.5))
-
     # -- the plan ---------------------------------------------------------------------------
     def analyze(self, question: str, history: list[str] | None = None) -> QueryPlan:
-        self._corpus()
+        self._refresh()
         resolved, follow_up = self.resolve_follow_up(question, history or [])
         normalised = self.normalise(resolved)
         expansions = self.expansions(normalised)
@@ -179,7 +167,7 @@ class QueryAnalyzer:
             question=question, resolved=resolved,
             dense_query=" ".join([normalised, *expansions]),
             lexical_query=" ".join([normalised, *expansions, *corrections]),
-            routed_docs=routed, doc_boost={d: self.route_boost for d in routed},
+            routed_docs=routed, doc_boost={d: self.options.route_boost for d in routed},
             wants_intent=any(w in lowered for w in self.glossary.intent_question),
             wants_list=bool(set(WORD.findall(lowered)) & self.glossary.list_question),
             wants_comments=bool(COMMENT_WORDS.search(question)),
@@ -220,12 +208,12 @@ class QueryAnalyzer:
         for word in WORD.findall(text.lower()):
             if len(word) < 5 or word in self.glossary.question_words or word in STOPWORDS:
                 continue
-            if all(t in self._df for t in tokenize(word)):
+            if all(self.index.knows(t) for t in tokenize(word)):
                 continue
             if word not in self._corrected:  # key_terms asks again for the same words
                 if len(self._corrected) > 20_000:  # bounded: the public sends arbitrary words
                     self._corrected.clear()
-                bucket = self._surface.get(word[0], [])
+                bucket = self.index.surface_words(word[0])
                 self._corrected[word] = difflib.get_close_matches(word, bucket, n=1, cutoff=0.78)
             out.extend(self._corrected[word])
         return out
@@ -240,7 +228,7 @@ class QueryAnalyzer:
         mapped = self.glossary.abbreviations.get(word) or self.glossary.colloquial.get(low) or self.glossary.english.get(low)
         if mapped:
             stems |= {t for t in tokenize(mapped) if len(t) > 1}
-        if corrected and not mapped and stems and not all(t in self._df for t in stems):
+        if corrected and not mapped and stems and not all(self.index.knows(t) for t in stems):
             for correction in self.corrections(word):
                 stems |= set(tokenize(correction))
         return stems
@@ -258,7 +246,7 @@ class QueryAnalyzer:
             if stems:
                 noun = position > 0 and word[0].isupper() and word not in self.glossary.abbreviations
                 own = frozenset(self.alternatives(word, corrected=False))
-                terms.setdefault(low, KeyTerm(low, frozenset(stems), max(self.idf(t) for t in stems), noun, own))
+                terms.setdefault(low, KeyTerm(low, frozenset(stems), max(self.index.idf(t) for t in stems), noun, own))
         return list(terms.values())
 
     def resolve_follow_up(self, question: str, history: list[str]) -> tuple[str, bool]:

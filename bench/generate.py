@@ -25,8 +25,8 @@ PUBLISHERS = ["Stadt Dortmund (Newsroom)", "Rat der Stadt Dortmund", "Fraktion B
 def corpus_sentences(corpus: Path = ROOT / "corpus") -> tuple[list[str], list[str]]:
     """(sentences, headings) of the cleaned corpus."""
     sentences, headings = [], []
-    for path, entry in discover([corpus]):
-        doc = clean(load_file(path, entry, None))
+    for source in discover([corpus])[0]:
+        doc = clean(load_file(source))
         for block in doc.blocks:
             if block.kind == "heading":
                 headings.append(block.text)

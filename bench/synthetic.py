@@ -16,7 +16,7 @@ import numpy as np
 from bench.generate import corpus_sentences
 from index.ingest import build_lexical, committed_chunks
 from index.model import Chunk, DocumentMeta, chunk_id, content_hash
-from index.store import ChromaStore
+from index.store import ChromaStore, StoredDocument
 
 CHUNKS_PER_DOC = 100
 
@@ -26,7 +26,7 @@ def build_synthetic(data_dir: Path, n_chunks: int, dim: int, model_id: str, seed
     rng = random.Random(seed)
     vectors_rng = np.random.default_rng(seed)
     sentences, headings = corpus_sentences()
-    store = ChromaStore.open(data_dir, "bench", model_id)
+    store = ChromaStore.open(data_dir, "bench", model_id, create=True)
     store.chunks(create=True)
     for first in range(0, n_chunks, CHUNKS_PER_DOC):
         doc_id = f"synth-{first // CHUNKS_PER_DOC:05d}"
@@ -47,9 +47,11 @@ def build_synthetic(data_dir: Path, n_chunks: int, dim: int, model_id: str, seed
         vectors = vectors_rng.standard_normal((len(chunks), dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         store.add_chunks(chunks, meta, vectors)
-        store.put_document(meta, "\n\n".join(texts), content_hash("".join(texts)), [c.chunk_id for c in chunks])
+        store.put_document(StoredDocument(meta, "\n\n".join(texts), content_hash("".join(texts)),
+                                          frozenset(c.chunk_id for c in chunks)), [c.chunk_id for c in chunks])
     stamp = store.bump_version()
-    build_lexical(committed_chunks(store), store).save(data_dir / "bm25", stamp)
+    documents = store.all_documents()
+    build_lexical(committed_chunks(store, documents), documents).save(data_dir / "bm25", stamp)
     return store
 
 

@@ -22,6 +22,7 @@ class Item:
     kind: str
     user: str = "citizen"
     history: list[str] = field(default_factory=list)
+    asks: str = ""  # the kind of answer wanted, where the set says: number, date, person, place
 
     @property
     def answerable(self) -> bool:
@@ -32,7 +33,7 @@ def load_items(path: Path = DATASET) -> list[Item]:
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return [Item(id=i["id"], question=i["question"], facts=[[str(w) for w in f] for f in i.get("facts", [])],
                  docs=list(i.get("docs", [])), category=i["category"], kind=i["kind"], user=i.get("user", "citizen"),
-                 history=list(i.get("history", []))) for i in data["items"]]
+                 history=list(i.get("history", [])), asks=str(i.get("asks", ""))) for i in data["items"]]
 
 
 def normalise(text: str) -> str:

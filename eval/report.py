@@ -1,118 +1,153 @@
-"""Reports of an evaluation run: terminal table, Markdown, HTML (with a chart per category), JSON."""
+"""Reports of an evaluation run, all sets side by side: terminal table, Markdown, HTML (Jinja2,
+with a chart per set), JSON. Each metric shows its threshold, which direction is better and
+whether it passed; failing questions come first, with the expected facts and the reason."""
 
 from __future__ import annotations
 
 import base64
-import html
 import io
 import json
 from pathlib import Path
 
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from assistant.render import answer_html
 from eval.dataset import EVAL_DIR
 
 REPORTS = EVAL_DIR / "reports"
-METRIC_NAMES = {
-    "hit_at_1": "Treffer@1", "hit_at_5": "Treffer@5", "mrr_at_10": "MRR@10", "fact_recall": "Fakten-Recall",
-    "items_fully_correct": "vollständig richtig", "cites_expected_document": "zitiert erwartetes Dokument",
-    "citations_to_unexpected_documents": "Zitate auf fremde Dokumente", "verbatim_quotes": "wörtliche Zitate",
-    "refusal_recall": "Ablehnung (unbeantwortbar)", "false_refusal_rate": "falsche Ablehnungen",
-    "latency_p50_ms": "Latenz p50 (ms)", "latency_p95_ms": "Latenz p95 (ms)",
-    "promises_precision": "Versprechen: Präzision", "promises_recall": "Versprechen: Recall",
-    "promises_actor_accuracy": "Versprechen: Akteur richtig", "promises_topic_accuracy": "Versprechen: Thema richtig",
-    "promises_achieved_recall": "Erreichtes erkannt", "promises_achieved_listed_as_promise": "Erreichtes als Versprechen",
-    "judge_faithful": "LLM-Richter: belegt", "judge_faithful_errors": "LLM-Richter: Fehler (belegt)",
-    "judge_correct": "LLM-Richter: richtig", "judge_correct_errors": "LLM-Richter: Fehler (richtig)",
+# key: (German name, True when higher is better)
+METRICS = {
+    "fact_recall": ("Fakten-Recall", True), "items_fully_correct": ("vollständig richtig", True),
+    "cites_expected_document": ("zitiert erwartetes Dokument", True), "refusal_recall": ("Ablehnung (unbeantwortbar)", True),
+    "false_refusal_rate": ("falsche Ablehnungen", False), "median_answer_words": ("Antwortlänge (Median, Wörter)", False),
+    "top_passage_fact_recall": ("Vergleich: Top-Passage, Fakten-Recall", True),
+    "top_passage_median_words": ("Vergleich: Top-Passage, Wörter", False),
+    "hit_at_1": ("Treffer@1", True), "hit_at_5": ("Treffer@5", True), "mrr_at_10": ("MRR@10", True),
+    "citations_to_unexpected_documents": ("Zitate auf fremde Dokumente", False), "verbatim_quotes": ("wörtliche Zitate", True),
+    "latency_p50_ms": ("Latenz p50 (ms)", False), "latency_p95_ms": ("Latenz p95 (ms)", False),
+    "promises_precision": ("Versprechen: Präzision", True), "promises_recall": ("Versprechen: Recall", True),
+    "promises_actor_accuracy": ("Versprechen: Akteur richtig", True), "promises_topic_accuracy": ("Versprechen: Thema richtig", True),
+    "promises_achieved_recall": ("Erreichtes erkannt", True), "promises_achieved_listed_as_promise": ("Erreichtes als Versprechen", False),
+    "judge_faithful": ("LLM-Richter: belegt", True), "judge_faithful_errors": ("LLM-Richter: Fehler (belegt)", False),
+    "judge_correct": ("LLM-Richter: richtig", True), "judge_correct_errors": ("LLM-Richter: Fehler (richtig)", False),
 }
+CATEGORY_COLUMNS = [("items", "Fragen"), ("hit_at_5", "Treffer@5"), ("fact_recall", "Fakten-Recall"),
+                    ("items_fully_correct", "vollständig"), ("refusal_recall", "Ablehnung"),
+                    ("false_refusal_rate", "falsche Abl."), ("median_answer_words", "Wörter")]
 
 
-def shown_metrics(result: dict) -> list[tuple[str, str]]:
-    """The named metrics this run has (the judge's only when it ran)."""
-    return [(key, name) for key, name in METRIC_NAMES.items() if key in result["metrics"]]
+def metric_rows(result: dict) -> list[dict]:
+    """One row per metric any set measured: name, direction, and per set value, threshold and verdict."""
+    sets = result["sets"]
+    rows = []
+    for key, (name, higher) in METRICS.items():
+        if not any(key in s["metrics"] for s in sets.values()):
+            continue
+        cells = []
+        for s in sets.values():
+            value = s["metrics"].get(key)
+            limit = s["thresholds"].get(key, s["thresholds"].get(f"max_{key}"))
+            ok = None if limit is None or value is None else (value >= limit if higher else value <= limit)
+            cells.append({"value": "–" if value is None else value, "limit": limit, "ok": ok})
+        rows.append({"key": key, "name": name, "direction": "höher ist besser" if higher else "niedriger ist besser",
+                     "cells": cells})
+    return rows
+
+
+def category_value(group: dict, key: str):
+    """A category's value, or '–' where the metric does not apply (no answerable or no unanswerable items)."""
+    if key in ("fact_recall", "items_fully_correct", "hit_at_5", "false_refusal_rate", "median_answer_words") \
+            and not group["answerable"]:
+        return "–"
+    if key == "refusal_recall" and not group["unanswerable"]:
+        return "–"
+    return group.get(key, "–")
+
+
+def failing(result: dict) -> list[dict]:
+    return [dict(r, set=name) for name, s in result["sets"].items() for r in s["rows"] if r["failed"]]
 
 
 def terminal_table(result: dict) -> str:
-    lines = [f"{'Metrik':<32}{'Rathaus-Chat':>14}" + "".join(f"{n[:16]:>18}" for n in result.get("baselines", {}))]
-    for key, name in shown_metrics(result):
-        row = f"{name:<32}{result['metrics'][key]:>14}"
-        for base in result.get("baselines", {}).values():
-            value = base.get(key, "–")
-            row += f"{value:>18}"
-        lines.append(row)
+    names = list(result["sets"])
+    lines = [f"{'Metrik':<40}" + "".join(f"{n[:20]:>24}" for n in names)]
+    for row in metric_rows(result):
+        cells = ""
+        for cell in row["cells"]:
+            mark = {True: " ✓", False: " ✗", None: ""}[cell["ok"]]
+            limit = f" ({'≥' if row['direction'].startswith('höher') else '≤'}{cell['limit']})" if cell["limit"] is not None else ""
+            cells += f"{str(cell['value']) + limit + mark:>24}"
+        lines.append(f"{row['name'][:39]:<40}{cells}")
+    bad = failing(result)
+    if bad:
+        lines += ["", f"{len(bad)} Fragen nicht bestanden (Liste in eval/reports/latest.html)"]
     verdict = "OK: alle Schwellen erreicht" if not result["failed_thresholds"] else \
         "NICHT BESTANDEN: " + "; ".join(result["failed_thresholds"])
     return "\n".join(lines + ["", verdict])
 
 
 def markdown(result: dict) -> str:
-    out = ["# Evaluation Rathaus-Chat", "", f"{result['metrics']['items']} Fragen.", "", "## Gesamt", "",
-           "| Metrik | Rathaus-Chat | " + " | ".join(result.get("baselines", {})) + " |",
-           "|---|---|" + "---|" * len(result.get("baselines", {}))]
-    for key, name in shown_metrics(result):
-        out.append(f"| {name} | {result['metrics'][key]} | " +
-                   " | ".join(str(b.get(key, "–")) for b in result.get("baselines", {}).values()) + " |")
+    names = list(result["sets"])
+    out = ["# Evaluation Rathaus-Chat", "",
+           "Sets: " + "; ".join(f"**{n}** – {s['title']} ({s['metrics']['items']} Fragen)" for n, s in result["sets"].items()),
+           "", "| Metrik | Richtung | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
+    for row in metric_rows(result):
+        cells = [f"{c['value']}" + (f" (Schwelle {c['limit']}) {'✓' if c['ok'] else '✗'}" if c["limit"] is not None else "")
+                 for c in row["cells"]]
+        out.append(f"| {row['name']} | {row['direction']} | " + " | ".join(cells) + " |")
     out += ["", "Schwellen: " + ("alle erreicht" if not result["failed_thresholds"] else "; ".join(result["failed_thresholds"]))]
-    for title, key in (("Nach Kategorie", "by_category"), ("Nach Art", "by_kind")):
-        out += ["", f"## {title}", "", "| | Fragen | Treffer@5 | Fakten-Recall | vollständig | Ablehnung | falsche Abl. |",
-                "|---|---|---|---|---|---|---|"]
-        for name, m in result[key].items():
-            out.append(f"| {name} | {m['items']} | {m['hit_at_5']} | {m['fact_recall']} | {m['items_fully_correct']} | "
-                       f"{m['refusal_recall']} | {m['false_refusal_rate']} |")
-    problems = [r for r in result.get("promise_rows", []) if r["problems"]]
-    if problems:
-        out += ["", "## Versprechen: Abweichungen vom Goldstandard", "", "| Dokument | Satz | Abweichung |", "|---|---|---|"]
-        out += [f"| {r['doc']} | {r['text']} | {'; '.join(r['problems'])} |" for r in problems]
-    out += ["", "## Fragen", "", "| id | Frage | Antwort | Zitate | Fehler |", "|---|---|---|---|---|"]
-    for r in result["rows"]:
+    bad = failing(result)
+    out += ["", f"## Nicht bestandene Fragen ({len(bad)})", "", "| Set | id | Frage | erwartet | Antwort | Grund |",
+            "|---|---|---|---|---|---|"]
+    for r in bad:
         answer = r["answer"].replace("\n", " ").replace("|", "\\|")
-        out.append(f"| {r['id']} | {r['question']} | {answer[:300]} | {', '.join(r['cited'])} | "
-                   f"{'; '.join(r['failed']) or '–'} |")
+        out.append(f"| {r['set']} | {r['id']} | {r['question']} | {', '.join(r.get('facts', [])) or '(ablehnen)'} | "
+                   f"{answer[:300]} | {'; '.join(r['failed'])} |")
+    for name, s in result["sets"].items():
+        out += ["", f"## {name}: nach Kategorie", "", "| | " + " | ".join(h for _, h in CATEGORY_COLUMNS) + " |",
+                "|---|" + "---|" * len(CATEGORY_COLUMNS)]
+        for category, m in s["by_category"].items():
+            out.append(f"| {category} | " + " | ".join(str(category_value(m, k)) for k, _ in CATEGORY_COLUMNS) + " |")
+        problems = [r for r in s.get("promise_rows", []) if r["problems"]]
+        if problems:
+            out += ["", f"### {name}: Versprechen, Abweichungen vom Goldstandard", "", "| Dokument | Satz | Abweichung |",
+                    "|---|---|---|"]
+            out += [f"| {r['doc']} | {r['text']} | {'; '.join(r['problems'])} |" for r in problems]
     return "\n".join(out) + "\n"
 
 
-def category_chart(result: dict) -> str:
-    """A bar chart of fact recall and refusal per category, as a base64 PNG."""
+def category_chart(set_result: dict) -> str:
+    """Fact recall and fully-correct share per category (categories without answerable items left
+    out rather than drawn as zero), as a base64 PNG."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    names = list(result["by_category"])
-    recall = [result["by_category"][n]["fact_recall"] for n in names]
-    correct = [result["by_category"][n]["items_fully_correct"] for n in names]
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    groups = {n: m for n, m in set_result["by_category"].items() if m["answerable"]}
+    names = list(groups)
+    fig, ax = plt.subplots(figsize=(10, 4.2))
     x = range(len(names))
-    ax.bar([i - 0.2 for i in x], recall, width=0.4, label="Fakten-Recall")
-    ax.bar([i + 0.2 for i in x], correct, width=0.4, label="vollständig richtig")
+    ax.bar([i - 0.2 for i in x], [groups[n]["fact_recall"] for n in names], width=0.4, label="Fakten-Recall")
+    ax.bar([i + 0.2 for i in x], [groups[n]["items_fully_correct"] for n in names], width=0.4, label="vollständig richtig")
     ax.set_xticks(list(x), names, rotation=35, ha="right", fontsize=8)
     ax.set_ylim(0, 1.05)
     ax.legend()
-    ax.set_title("Ergebnis nach Kategorie")
+    ax.set_title(f"{set_result['name']}: Ergebnis nach Kategorie (beantwortbare Fragen)")
     fig.tight_layout()
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
+    fig.savefig(buffer, format="png", dpi=100)
     plt.close(fig)
     return base64.b64encode(buffer.getvalue()).decode()
 
 
 def html_report(result: dict) -> str:
-    esc = html.escape
-    rows = "".join(
-        f"<tr class='{'bad' if r['failed'] else 'ok'}'><td>{esc(r['id'])}</td><td>{esc(r['question'])}</td>"
-        f"<td>{esc(r['answer']).replace(chr(10), '<br>')}</td><td>{esc(', '.join(r['cited']))}</td>"
-        f"<td>{esc('; '.join(r['failed']) or '–')}</td></tr>" for r in result["rows"])
-    bases = result.get("baselines", {})
-    metrics = "".join(f"<tr><td>{esc(name)}</td><td>{result['metrics'][k]}</td>"
-                      + "".join(f"<td>{b.get(k, '–')}</td>" for b in bases.values()) + "</tr>"
-                      for k, name in shown_metrics(result))
-    verdict = "alle Schwellen erreicht" if not result["failed_thresholds"] else "; ".join(result["failed_thresholds"])
-    return f"""<!doctype html><html lang="de"><head><meta charset="utf-8"><title>Evaluation Rathaus-Chat</title>
-<style>body{{font-family:sans-serif;margin:2em;max-width:1200px}}table{{border-collapse:collapse;margin:1em 0}}
-td,th{{border:1px solid #ccc;padding:4px 8px;vertical-align:top;font-size:14px}}tr.bad{{background:#fff0f0}}</style></head>
-<body><h1>Evaluation Rathaus-Chat</h1><p>{result['metrics']['items']} Fragen. Schwellen: {esc(verdict)}</p>
-<table><tr><th>Metrik</th><th>Rathaus-Chat</th>{''.join(f'<th>{esc(n)}</th>' for n in bases)}</tr>{metrics}</table>
-<img alt="Ergebnis nach Kategorie" src="data:image/png;base64,{category_chart(result)}">
-<h2>Fragen</h2><table><tr><th>id</th><th>Frage</th><th>Antwort</th><th>Zitate</th><th>Fehler</th></tr>{rows}</table>
-</body></html>"""
+    env = Environment(loader=PackageLoader("eval", "templates"), autoescape=select_autoescape(["html"]),
+                      trim_blocks=True, lstrip_blocks=True)
+    env.filters["answer_html"] = answer_html
+    return env.get_template("report.html").render(
+        result=result, metrics=metric_rows(result), failing=failing(result), columns=CATEGORY_COLUMNS,
+        charts={name: category_chart(s) for name, s in result["sets"].items()}, category_value=category_value)
 
 
 def write_reports(result: dict, folder: Path = REPORTS) -> list[Path]:

@@ -59,9 +59,15 @@ class Unit:
     is_comment: bool = False
 
 
+ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def normalise(text: str) -> str:
+    """NFC, soft hyphens out, no-break spaces as spaces, terminal escape sequences and other
+    control characters removed (a document must not be able to drive a terminal)."""
     text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u00a0", " ")
-    text = text.replace("\t", " ")
+    text = CONTROL.sub("", ANSI.sub("", text.replace("\t", " ")))
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 

@@ -1,9 +1,19 @@
-"""Incremental ingest: load → clean → split → embed → store, skipping what is unchanged.
+"""Incremental ingest, as a pipeline of named steps, skipping what is unchanged:
+
+1. `discover`  – the candidate files under the given folders, with their manifest entries;
+2. `prepare`   – per file: load (text + metadata) → clean → split into chunks → extract the
+                 statements of intent (`index.promises`); an unreadable file is skipped with a reason;
+3. `plan`      – compare with the stored document records (read once): unchanged, added, updated;
+4. `embed_and_store` – embed only chunks not stored yet, write them, then commit each document
+                 record (which lists its chunk ids and carries its statements), then delete stale chunks;
+5. `remove_missing` – remove documents whose files are gone (only with `prune=True`);
+6. `index_lexical` – rebuild the BM25 files for the new version stamp, from the document records
+                 as they now are (kept in memory: the stored records are read once, in step 3).
 
 Crash safety: new chunks are written before stale ones are deleted, and the document record
-(which marks a document as committed) is written last. Readers only use chunks whose content
-hash matches their document record, so a killed ingest leaves the previous state readable, and
-the next run reuses every chunk that was already embedded.
+(which marks a document as committed) is written last. Readers only use chunks listed by their
+document record, so a killed ingest leaves the previous state readable, and the next run reuses
+every chunk that was already embedded.
 """
 
 from __future__ import annotations
@@ -22,11 +32,12 @@ from index.clean import clean
 from index.embedding import CountingEmbedding
 from index.errors import DocumentUnreadable, IngestLocked
 from index.lexical import LexicalIndex
-from index.load import discover, load_file, meta_for
+from index.load import discover, load_file
 from index.model import Chunk, CleanDocument
+from index.options import ChunkingOptions, ReadingLimits
 from index.promises import PolicyAreas, extract_promises
 from index.split import chunk_document
-from index.store import ChromaStore
+from index.store import ChromaStore, StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -43,10 +54,9 @@ class IngestReport:
     seconds: float = 0.0
 
     def summary(self) -> str:
-        text = (f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} unchanged, "
-                f"{len(self.removed)} removed, {len(self.skipped)} skipped; {self.chunks_embedded} chunks embedded, "
-                f"{self.chunks_total} chunks in the index ({self.seconds:.1f} s)")
-        return text
+        return (f"{len(self.added)} neu, {len(self.updated)} geändert, {len(self.unchanged)} unverändert, "
+                f"{len(self.removed)} entfernt, {len(self.skipped)} übersprungen; {self.chunks_embedded} Abschnitte "
+                f"eingebettet, {self.chunks_total} Abschnitte im Index ({self.seconds:.1f} s)")
 
     @property
     def changed(self) -> bool:
@@ -54,10 +64,12 @@ class IngestReport:
 
 
 @dataclass(frozen=True)
-class ChunkingOptions:
-    target_words: int = 120
-    max_words: int = 250
-    overlap_sentences: int = 1
+class Prepared:
+    """A document after step 2: cleaned, chunked, its statements of intent found."""
+
+    doc: CleanDocument
+    chunks: list[Chunk]
+    promises: list[dict]
 
 
 @contextmanager
@@ -69,7 +81,8 @@ def write_lock(data_dir: Path):
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         handle.close()
-        raise IngestLocked(f"another ingest is running on {data_dir} (lock file ingest.lock); try again later") from None
+        raise IngestLocked(f"Auf {data_dir} läuft bereits ein anderer Ingest (Sperrdatei ingest.lock); "
+                           f"bitte später erneut versuchen") from None
     try:
         handle.write(str(os.getpid()))
         handle.flush()
@@ -79,73 +92,63 @@ def write_lock(data_dir: Path):
         handle.close()
 
 
-def prepare(paths: list[Path], max_bytes: int | None, options: ChunkingOptions,
-            report: IngestReport) -> tuple[list[tuple[CleanDocument, list[Chunk]]], set[str]]:
-    """Load, clean and split every file; unreadable ones are reported and skipped.
+def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, max_bytes: int | None = None,
+            areas: PolicyAreas | None = None, limits: ReadingLimits | None = None) -> tuple[list[Prepared], set[str]]:
+    """Step 2 for every file; unreadable ones are reported and skipped.
 
     Returns the documents and the ids of all files seen (readable or not), so that a document
     whose file became unreadable keeps its previous version instead of being deleted.
     """
+    areas = areas or PolicyAreas.load()
+    sources, refused = discover(paths)
+    for path, reason in refused:
+        report.skipped.append((str(path), reason))
+        log.warning("skipped %s: %s", path, reason)
     prepared, seen = [], set()
-    for path, entry in discover(paths):
-        seen.add(meta_for(path, entry).doc_id)
+    for source in sources:
+        seen.add(source.doc_id)
         try:
-            doc = clean(load_file(path, entry, max_bytes))
-            chunks = chunk_document(doc, options.target_words, options.max_words, options.overlap_sentences)
+            doc = clean(load_file(source, max_bytes, limits))
+            chunks = chunk_document(doc, options)
             if not chunks:
-                raise DocumentUnreadable("no text left after cleaning")
+                raise DocumentUnreadable("nach der Bereinigung bleibt kein Text übrig")
         except DocumentUnreadable as exc:
-            report.skipped.append((str(path), str(exc)))
-            log.warning("skipped %s: %s", path, exc)
+            report.skipped.append((str(source.path), str(exc)))
+            log.warning("skipped %s: %s", source.path, exc)
             continue
-        prepared.append((doc, chunks))
-    ids = [doc.meta.doc_id for doc, _ in prepared]
+        prepared.append(Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)]))
+    ids = [p.doc.meta.doc_id for p in prepared]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise DocumentUnreadable(f"two files share the document id '{duplicates[0]}'; give one another id in documents.yaml")
+        raise DocumentUnreadable(f"zwei Dateien haben die Dokument-ID '{duplicates[0]}'; "
+                                 f"einer von beiden in documents.yaml eine andere ID geben")
     return prepared, seen
 
 
-def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
-           options: ChunkingOptions = ChunkingOptions(), max_bytes: int | None = None, prune: bool = True,
-           batch_size: int = 16, progress: bool = True, areas: PolicyAreas | None = None) -> IngestReport:
-    """Bring the index in line with the documents under `paths`."""
-    areas = areas or PolicyAreas.load()
-    started = time.perf_counter()
-    report = IngestReport()
-    with write_lock(data_dir):
-        prepared, seen = prepare(paths, max_bytes, options, report)
-        store.chunks(create=True)
-        stored = {d.meta.doc_id: d for d in store.all_documents()}
-        todo: list[tuple[CleanDocument, list[Chunk], list[str]]] = []
-        for doc, chunks in prepared:
-            old = stored.get(doc.meta.doc_id)
-            existing = store.chunk_ids(doc.meta.doc_id)
-            if old and old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
-                    and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == doc.meta \
-                    and old.promises_rules == areas.fingerprint:
-                report.unchanged.append(doc.meta.doc_id)
-                continue
-            (report.updated if old else report.added).append(doc.meta.doc_id)
-            todo.append((doc, chunks, existing))
-        _embed_and_store(todo, store, embedder, batch_size, progress, report, areas)
-        if prune:
-            for doc_id in sorted(set(stored) - seen):
-                store.delete_document(doc_id)
-                report.removed.append(doc_id)
-        stamp = store.bump_version() if report.changed else store.version()
-        chunks = committed_chunks(store)
-        report.chunks_total = len(chunks)
-        build_lexical(chunks, store).save(data_dir / "bm25", stamp)
-    report.seconds = time.perf_counter() - started
-    return report
+def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: ChromaStore, rules: str,
+         report: IngestReport) -> list[tuple[Prepared, list[str]]]:
+    """Step 3: the documents to (re)write, each with the chunk ids already stored for it."""
+    todo = []
+    for item in prepared:
+        meta, chunks = item.doc.meta, item.chunks
+        old = stored.get(meta.doc_id)
+        existing = store.chunk_ids(meta.doc_id)
+        if old and old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
+                and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == meta and old.promises_rules == rules:
+            report.unchanged.append(meta.doc_id)
+            continue
+        (report.updated if old else report.added).append(meta.doc_id)
+        todo.append((item, existing))
+    return todo
 
 
-def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batch_size: int, progress: bool,
-                     report: IngestReport, areas: PolicyAreas) -> None:
-    stored = [frozenset(existing) for _, _, existing in todo]
-    pending = [(doc, c) for (doc, chunks, _), have in zip(todo, stored) for c in chunks if c.chunk_id not in have]
-    bar = tqdm(total=len(pending), desc="embedding", unit="chunk", disable=not progress or not pending)
+def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, embedder: CountingEmbedding,
+                    batch_size: int, progress: bool, report: IngestReport, rules: str) -> list[StoredDocument]:
+    """Step 4: embed the chunks not stored yet, then commit each document record, then drop stale
+    chunks. Returns the records written."""
+    stored = [frozenset(existing) for _, existing in todo]
+    pending = [(item.doc, c) for (item, _), have in zip(todo, stored) for c in item.chunks if c.chunk_id not in have]
+    bar = tqdm(total=len(pending), desc="Einbetten", unit="Abschnitt", disable=not progress or not pending)
     for i in range(0, len(pending), batch_size):
         batch = pending[i:i + batch_size]
         vectors = embedder.embed_passages([c.embed_text(doc.meta) for doc, c in batch])
@@ -155,20 +158,64 @@ def _embed_and_store(todo, store: ChromaStore, embedder: CountingEmbedding, batc
         report.chunks_embedded += len(batch)
         bar.update(len(batch))
     bar.close()
-    for (doc, chunks, existing), have in zip(todo, stored):
+    written = []
+    for (item, existing), have in zip(todo, stored):
+        doc, chunks = item.doc, item.chunks
         keep = {c.chunk_id for c in chunks}
+        record = StoredDocument(doc.meta, doc.text, chunks[0].doc_hash, frozenset(keep), tuple(item.promises), rules)
         store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
-        promises = [p.to_dict() for p in extract_promises(doc, areas)]
-        store.put_document(doc.meta, doc.text, chunks[0].doc_hash, [c.chunk_id for c in chunks], promises, areas.fingerprint)
+        store.put_document(record, [c.chunk_id for c in chunks])
         store.delete_chunks([cid for cid in existing if cid not in keep])
+        written.append(record)
+    return written
 
 
-def committed_chunks(store: ChromaStore) -> list[Chunk]:
+def remove_missing(store: ChromaStore, stored: dict[str, StoredDocument], seen: set[str],
+                   report: IngestReport) -> None:
+    """Step 5: documents whose files are gone are removed."""
+    for doc_id in sorted(set(stored) - seen):
+        store.delete_document(doc_id)
+        report.removed.append(doc_id)
+
+
+def index_lexical(store: ChromaStore, documents: list[StoredDocument], data_dir: Path, stamp: str) -> int:
+    """Step 6: the BM25 files for `stamp`, from the chunks the document records commit; returns their number."""
+    chunks = committed_chunks(store, documents)
+    build_lexical(chunks, documents).save(data_dir / "bm25", stamp)
+    return len(chunks)
+
+
+def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
+           options: ChunkingOptions = ChunkingOptions(), max_bytes: int | None = None, prune: bool = True,
+           batch_size: int = 16, progress: bool = True, areas: PolicyAreas | None = None,
+           limits: ReadingLimits | None = None) -> IngestReport:
+    """Bring the index in line with the documents under `paths` (the steps of the module docstring)."""
+    areas = areas or PolicyAreas.load()
+    started = time.perf_counter()
+    report = IngestReport()
+    with write_lock(data_dir):
+        prepared, seen = prepare(paths, options, report, max_bytes, areas, limits)
+        store.chunks(create=True)
+        stored = {d.meta.doc_id: d for d in store.all_documents()}
+        todo = plan(prepared, stored, store, areas.fingerprint, report)
+        now = dict(stored) | {d.meta.doc_id: d for d in
+                              embed_and_store(todo, store, embedder, batch_size, progress, report, areas.fingerprint)}
+        if prune:
+            remove_missing(store, stored, seen, report)
+            now = {doc_id: d for doc_id, d in now.items() if doc_id not in report.removed}
+        stamp = store.bump_version() if report.changed else store.version()
+        report.chunks_total = index_lexical(store, list(now.values()), data_dir, stamp)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def committed_chunks(store: ChromaStore, documents: list[StoredDocument] | None = None) -> list[Chunk]:
     """Chunks listed by their document record (leftovers of an interrupted ingest are ignored)."""
-    committed = set().union(*(d.chunk_ids for d in store.all_documents()))
+    documents = store.all_documents() if documents is None else documents
+    committed = set().union(*(d.chunk_ids for d in documents))
     return sorted((c for c in store.all_chunks() if c.chunk_id in committed), key=lambda c: (c.doc_id, c.position))
 
 
-def build_lexical(chunks: list[Chunk], store: ChromaStore) -> LexicalIndex:
-    metas = {d.meta.doc_id: d.meta for d in store.all_documents()}
+def build_lexical(chunks: list[Chunk], documents: list[StoredDocument]) -> LexicalIndex:
+    metas = {d.meta.doc_id: d.meta for d in documents}
     return LexicalIndex([c.chunk_id for c in chunks], [c.embed_text(metas[c.doc_id]) for c in chunks])

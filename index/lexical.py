@@ -1,4 +1,9 @@
-"""BM25 over the chunks: German Snowball stemming, stop words, gender forms normalised."""
+"""BM25 over the chunks: German Snowball stemming, stop words, gender forms normalised.
+
+`WORD` is the one definition of a word (letters and digits of any script, hyphenated compounds
+kept together); `tokenize` turns text into BM25 terms, `surface_words` into the lower-case words
+that typo correction compares against.
+"""
 
 from __future__ import annotations
 
@@ -14,10 +19,11 @@ from bm25s.stopwords import STOPWORDS_GERMAN
 
 # "Bürger*innen", "Bürger:innen", "Bürger_innen", "BürgerInnen", "Anwält*in" → "Bürger", "Anwält"
 GENDER_FORM = re.compile(r"(\w)(?:[*:_/]|(?<=[a-zäöüß])(?=I))(?:-?[Ii]nnen|[Ii]n)\b")
-WORD = re.compile(r"[0-9A-Za-zÄÖÜäöüß]+(?:[-+][0-9A-Za-zÄÖÜäöüß]+)*")
+WORD = re.compile(r"[^\W_]+(?:[-+][^\W_]+)*")
 STOPWORDS = frozenset(STOPWORDS_GERMAN) | {"dass", "wurde", "wurden", "sei", "seien", "so", "mal"}
 _STEMMER = Stemmer.Stemmer("german")
 COMPOUND_SPLIT = re.compile(r"[-+]")
+TOKENIZER_VERSION = "2"  # saved with the BM25 files: a change of `tokenize` invalidates them
 
 
 def normalise_gender(text: str) -> str:
@@ -42,6 +48,11 @@ def tokenize(text: str) -> list[str]:
         parts.append("".join(parts))
         terms.extend(stem(p) for p in parts if p and p not in STOPWORDS)
     return terms
+
+
+def surface_words(text: str, min_length: int = 4) -> list[str]:
+    """The lower-case words of `text` (gender forms normalised) with at least `min_length` letters."""
+    return [w for w in WORD.findall(normalise_gender(text).lower()) if len(w) >= min_length]
 
 
 class LexicalIndex:
@@ -85,14 +96,14 @@ class LexicalIndex:
         folder.mkdir(parents=True, exist_ok=True)
         if self.ids:
             self._bm25.save(str(folder), show_progress=False)
-        (folder / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": self.ids}), encoding="utf-8")
+        (folder / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": self.ids, "tokenizer": TOKENIZER_VERSION}), encoding="utf-8")
 
     @classmethod
     def load(cls, folder: Path, stamp: str) -> "LexicalIndex | None":
         """The saved index if it was built for `stamp`, else None (the caller rebuilds)."""
         try:
             meta = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
-            if meta.get("stamp") != stamp:
+            if meta.get("stamp") != stamp or meta.get("tokenizer") != TOKENIZER_VERSION:
                 return None
             index = cls([], [])
             index.ids = meta["ids"]

@@ -1,169 +1,172 @@
-"""File → text and metadata. Every failure becomes a `DocumentUnreadable` with a one-line reason."""
+"""File → text and metadata. The one place that reads a file: every failure of any reader becomes
+a `DocumentUnreadable` with a one-line German reason, so one bad file never stops an ingest.
+
+`discover` finds the files under the given folders and refuses symbolic links and anything that
+resolves outside the folder; `load_file` reads one file within the reading limits and resolves its
+metadata once (manifest entry first, then what the file says, then what the text shows).
+"""
 
 from __future__ import annotations
 
-import io
-import re
+import logging
+import signal
+import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
 from index.errors import DocumentUnreadable
+from index.metadata import resolve_meta, slugify
 from index.model import DocumentMeta
+from index.options import ReadingLimits
 
-SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+log = logging.getLogger(__name__)
+SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
+                      ".pdf": "pdf"}
 MANIFEST_NAME = "documents.yaml"
-_ID_RE = re.compile(r"[^a-z0-9]+")
-_HIDDEN_STYLE = re.compile(
-    r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0|opacity\s*:\s*0(?![.\d])"
-    r"|color\s*:\s*(#fff(fff)?|white|rgba?\(\s*255\s*,\s*255\s*,\s*255)\b",
-    re.IGNORECASE,
-)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A candidate document file and its manifest entry (if any)."""
+
+    path: Path
+    entry: dict | None = None
+
+    @property
+    def doc_id(self) -> str:
+        """Known before the file is read, so an unreadable file still counts as seen."""
+        return str((self.entry or {}).get("id") or slugify(self.path.stem))
 
 
 @dataclass(frozen=True)
 class LoadedDocument:
     meta: DocumentMeta
     text: str
-    fmt: str  # text | markdown (html and pdf arrive as text)
-
-
-def slugify(name: str) -> str:
-    return _ID_RE.sub("-", name.lower()).strip("-") or "dokument"
+    fmt: str  # text | markdown
 
 
 def read_manifest(folder: Path) -> dict[str, dict]:
     """Manifest entries of a corpus folder, keyed by file name (empty when there is none)."""
     path = folder / MANIFEST_NAME
-    if not path.exists():
+    if not path.is_file():
         return {}
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return {entry["file"]: entry for entry in data.get("documents", [])}
-
-
-def meta_for(path: Path, entry: dict | None, fallback_title: str = "") -> DocumentMeta:
-    entry = entry or {}
-    return DocumentMeta(
-        doc_id=str(entry.get("id") or slugify(path.stem)),
-        title=str(entry.get("title") or fallback_title or path.stem),
-        publisher=str(entry.get("publisher") or "unbekannt"),
-        date=str(entry.get("date") or ""),
-        date_precision=str(entry.get("date_precision") or "exact"),
-        doc_type=str(entry.get("type") or "Dokument"),
-        language=str(entry.get("language") or "de"),
-        cite_as=str(entry.get("cite_as") or ""),
-        aliases=tuple(str(a) for a in entry.get("aliases") or ()),
-        source_file=path.name,
-        speaker=str(entry.get("speaker") or ""),
-        actors=tuple((str(a["name"]), tuple(str(m) for m in a.get("match") or (a["name"],)))
-                     for a in entry.get("actors") or () if isinstance(a, dict) and a.get("name")),
-    )
-
-
-def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; binary content is refused."""
-    if not data.strip():
-        raise DocumentUnreadable("empty file")
-    if b"\x00" in data[:8192]:
-        raise DocumentUnreadable("binary content (NUL bytes), not text")
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise DocumentUnreadable(f"text is neither UTF-8 nor Windows-1252 ({exc.reason})") from None
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > max(8, len(text) // 100):
-        raise DocumentUnreadable("binary content (control characters), not text")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return {str(entry["file"]): entry for entry in data.get("documents", []) if isinstance(entry, dict)}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, AttributeError, KeyError, TypeError) as exc:
+        raise DocumentUnreadable(f"{path} ist kein gültiges Manifest ({type(exc).__name__}); "
+                                 f"Format siehe README, Abschnitt „Dokumente hinzufügen“") from None
 
 
-def html_to_text(html: str) -> tuple[str, str]:
-    """Main text of an HTML page (trafilatura), with scripts, comments and hidden elements removed."""
-    import lxml.html
-    import trafilatura
+def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]]]:
+    """All candidate files under the given files/folders, and the refused ones with their reason:
+    symbolic links and files that resolve outside their folder are never read."""
+    found: list[SourceFile] = []
+    refused: list[tuple[Path, str]] = []
+    for root in paths:
+        if root.is_symlink():
+            refused.append((root, "symbolischer Link, wird aus Sicherheitsgründen nicht gelesen"))
+            continue
+        if root.is_file():
+            found.append(SourceFile(root, read_manifest(root.parent).get(root.name)))
+            continue
+        if not root.is_dir():
+            refused.append((root, "Pfad nicht gefunden"))
+            continue
+        base = root.resolve()
+        manifest = read_manifest(root)
+        for path in sorted(root.rglob("*")):
+            if any(part.startswith(".") for part in path.relative_to(root).parts):
+                continue
+            if path.is_symlink() or any(p.is_symlink() for p in path.relative_to(root).parents if str(p) != "."
+                                        and (root / p).is_symlink()):
+                refused.append((path, "symbolischer Link, wird aus Sicherheitsgründen nicht gelesen"))
+                continue
+            if not path.is_file() or path.name == MANIFEST_NAME or path.name.lower() == "readme.md":
+                continue
+            if not path.resolve().is_relative_to(base):
+                refused.append((path, "liegt außerhalb des eingelesenen Ordners"))
+                continue
+            found.append(SourceFile(path, manifest.get(path.name) if path.parent == root else None))
+    return found, refused
 
+
+@contextmanager
+def deadline(seconds: float, what: str):
+    """Stop a reader that takes longer than `seconds` (only in the main thread, where signals work)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise DocumentUnreadable(f"Zeitlimit beim Lesen überschritten ({seconds:.0f} s, {what})")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
-        tree = lxml.html.fromstring(html)
-    except (ValueError, lxml.etree.ParserError) as exc:
-        raise DocumentUnreadable(f"HTML cannot be parsed ({exc})") from None
-    title = (tree.findtext(".//title") or "").strip()
-    for el in list(tree.iter(lxml.etree.Comment)):
-        el.drop_tree() if el.getparent() is not None else None
-    for el in tree.xpath("//script|//style|//noscript|//template|//iframe|//*[@hidden]|//*[@aria-hidden='true']"):
-        el.drop_tree()
-    for el in tree.xpath("//*[@style]"):
-        if _HIDDEN_STYLE.search(el.get("style", "")):
-            el.drop_tree()
-    cleaned = lxml.html.tostring(tree, encoding="unicode")
-    text = trafilatura.extract(cleaned, include_comments=False, include_tables=True, favor_recall=True) or ""
-    if not text.strip():
-        raise DocumentUnreadable("HTML contains no readable main text")
-    return text, title
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
-def pdf_to_text(data: bytes) -> str:
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+def extract(kind: str, data: bytes, limits: ReadingLimits):
+    """The reader for `kind` applied to the file's bytes."""
+    if kind in ("text", "markdown"):
+        from index.readers.text import read_text
 
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise DocumentUnreadable("PDF is encrypted with a password")
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except DocumentUnreadable:
-        raise
-    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError,
-            RecursionError, NotImplementedError) as exc:
-        raise DocumentUnreadable(f"PDF cannot be read ({type(exc).__name__}: {exc})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
-    # PDF text is hard-wrapped: rejoin hyphenated words and lines within a paragraph.
-    text = re.sub(r"(?<=[a-zäöüß])-\n(?=[a-zäöüß])", "", text)
-    text = re.sub(r"(?<!\n)\n(?!\n)", " ", text)
-    if not text:
-        raise DocumentUnreadable("PDF has no extractable text (scanned image?)")
-    return text
+        return read_text(data, markdown=kind == "markdown")
+    if kind == "html":
+        from index.readers.html import read_html
+
+        return read_html(data)
+    if kind == "pdf":
+        from index.readers.pdf import read_pdf
+
+        return read_pdf(data, limits)
+    raise DocumentUnreadable(f"Dateityp '{kind}' wird nicht unterstützt")
 
 
-def load_file(path: Path, entry: dict | None = None, max_bytes: int | None = None) -> LoadedDocument:
+def load_file(source: SourceFile | Path, max_bytes: int | None = None, limits: ReadingLimits | None = None) -> LoadedDocument:
     """Read one file into text and metadata, or raise `DocumentUnreadable` saying why."""
+    source = source if isinstance(source, SourceFile) else SourceFile(source)
+    limits = limits or ReadingLimits()
+    path = source.path
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise DocumentUnreadable(f"unsupported file type '{path.suffix or '(none)'}'")
+        raise DocumentUnreadable(f"Dateityp '{path.suffix or '(ohne Endung)'}' wird nicht unterstützt")
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
-            raise DocumentUnreadable(f"file too large ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB limit)")
+            raise DocumentUnreadable(f"Datei zu groß ({size / 1e6:.1f} MB > {max_bytes / 1e6:.0f} MB erlaubt)")
         data = path.read_bytes()
     except OSError as exc:
-        raise DocumentUnreadable(f"cannot read file ({exc.strerror})") from None
-    title = ""
-    if kind == "pdf":
-        if not data.strip():
-            raise DocumentUnreadable("empty file")
-        text, fmt = pdf_to_text(data), "text"
-    elif kind == "html":
-        text, title = html_to_text(decode_text(data))
-        fmt = "text"
-    else:
-        text, fmt = decode_text(data), kind
-    if not text.strip():
-        raise DocumentUnreadable("no text after decoding")
-    return LoadedDocument(meta_for(path, entry, title), text, fmt)
+        raise DocumentUnreadable(f"Datei nicht lesbar ({exc.strerror})") from None
+    try:
+        with deadline(limits.seconds_per_file, path.name):
+            extracted = extract(kind, data, limits)
+    except DocumentUnreadable:
+        raise
+    except RecursionError:
+        raise DocumentUnreadable("Datei zu tief verschachtelt") from None
+    except MemoryError:
+        raise DocumentUnreadable("Datei braucht zu viel Speicher") from None
+    except Exception as exc:  # any parser failure (pypdf, lxml, zip, XML …) is this file's problem only
+        log.info("reader failed on %s", path, exc_info=True)
+        raise DocumentUnreadable(_reason(kind, exc)) from None
+    for notice in extracted.notices:
+        log.warning("%s: %s", path.name, notice)
+    if not extracted.text.strip():
+        raise DocumentUnreadable("kein Text nach dem Dekodieren")
+    return LoadedDocument(resolve_meta(source.doc_id, path, source.entry, extracted), extracted.text, extracted.fmt)
 
 
-def discover(paths: list[Path]) -> list[tuple[Path, dict | None]]:
-    """All candidate files under the given files/folders, each with its manifest entry if any."""
-    found: list[tuple[Path, dict | None]] = []
-    for root in paths:
-        if root.is_file():
-            found.append((root, read_manifest(root.parent).get(root.name)))
-            continue
-        manifest = read_manifest(root)
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            if path.name == MANIFEST_NAME or path.name.startswith(".") or path.name.lower() == "readme.md":
-                continue
-            found.append((path, manifest.get(path.name) if path.parent == root else None))
-    return found
+def _reason(kind: str, exc: Exception) -> str:
+    name = type(exc).__name__
+    if "Encrypt" in name or "Decrypt" in name or "Password" in name:
+        return "Datei ist verschlüsselt"
+    detail = " ".join(str(exc).split())[:120]
+    return f"{kind.upper()} nicht lesbar ({name}: {detail})" if detail else f"{kind.upper()} nicht lesbar ({name})"

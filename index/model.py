@@ -13,7 +13,8 @@ MONTHS_DE = [
 
 @dataclass(frozen=True)
 class DocumentMeta:
-    """What we know about a document besides its text (from the corpus manifest)."""
+    """What we know about a document besides its text: from the manifest, the file, or the text
+    (`origins` says which, per field; see `index.metadata`)."""
 
     doc_id: str
     title: str
@@ -27,6 +28,16 @@ class DocumentMeta:
     source_file: str = ""
     speaker: str = ""  # whose voice the document is ("wir"), for attributing statements of intent
     actors: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (name, words naming them)
+    author: str = ""
+    reference: str = ""  # e.g. a council paper's number (OParl `Paper.reference`)
+    origins: tuple[tuple[str, str], ...] = ()  # (field, "manifest" | "file:…" | "inferred:…" | "default…")
+    ocr: bool = False  # text (partly) recognised from images: quotes may contain recognition errors
+    source: str = ""  # where it was ingested from (folder or OParl endpoint); an ingest prunes only its own
+
+    def origin(self, name: str) -> str:
+        """Where a field came from: manifest, file, inferred or default."""
+        value = dict(self.origins).get(name, "manifest" if not self.origins else "default")
+        return value.split(":", 1)[0]
 
     def date_display(self) -> str:
         """German date for people: '16.08.2023', 'ca. 29.09.2025' or 'Februar 2024 (ungefähr)'."""

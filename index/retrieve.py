@@ -1,22 +1,27 @@
 """Hybrid retrieval: dense (Chroma) and BM25 fused by reciprocal rank fusion, with filters.
 
 `SearchIndex` loads the committed chunks and the BM25 index once per process and refreshes them
-only when the collection's version stamp changes (another process ingested).
+only when the collection's version stamp changes (another process ingested). It owns the corpus
+statistics (document frequencies, the terms of every chunk, the surface vocabulary) that query
+analysis and the refusal check read; nobody else tokenises the corpus.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from index.embedding import CountingEmbedding
-from index.lexical import LexicalIndex, tokenize
+from index.lexical import LexicalIndex, surface_words, tokenize
 from index.model import Chunk, DocumentMeta
+from index.options import RetrievalOptions
 from index.promises import Promise, stored_promises
 from index.store import ChromaStore, StoredDocument
 
@@ -43,6 +48,9 @@ class Filters:
                 and (not self.doc_types or meta.doc_type in self.doc_types)
                 and (not self.publishers or meta.publisher in self.publishers))
 
+    def __bool__(self) -> bool:
+        return bool(self.doc_ids or self.doc_types or self.publishers)
+
 
 @dataclass
 class Hit:
@@ -55,12 +63,11 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class FusionWeights:
-    dense_k: int = 30
-    lexical_k: int = 30
-    rrf_k: int = 60
-    dense_weight: float = 1.0
-    lexical_weight: float = 1.0
+class ChunkTerms:
+    """What the index keeps of one chunk's text: its BM25 terms and its surface words."""
+
+    terms: tuple[str, ...]
+    words: frozenset[str]
 
 
 @dataclass(frozen=True)
@@ -74,25 +81,34 @@ class Snapshot:
     lexical: LexicalIndex
     promises: list[Promise]
     doc_of_row: np.ndarray  # document id of each BM25 row, for filters
+    terms: dict[str, ChunkTerms]  # per chunk id
+    doc_freq: Counter  # chunks containing each term
+    surface: dict[str, list[str]]  # surface words (4+ letters) by first letter, for typo correction
+
+
+def by_date(documents, newest_first: bool = True) -> list[StoredDocument]:
+    """Stored documents ordered by date (undated last), then title."""
+    dated = sorted((d for d in documents if d.meta.date), key=lambda d: (d.meta.date, d.meta.title), reverse=newest_first)
+    return dated + sorted((d for d in documents if not d.meta.date), key=lambda d: d.meta.title)
 
 
 class SearchIndex:
-    """The loaded index of one process: chunks, documents, BM25, and the dense store.
+    """The loaded index of one process: chunks, documents, BM25, statistics, and the dense store.
 
     Searches read one immutable `Snapshot`. When another process changed the collection (a new
     version stamp), the request that notices builds the next snapshot while the others go on with the
     current one; then it is swapped in."""
 
     def __init__(self, store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
-                 weights: FusionWeights = FusionWeights(), refresh_seconds: float = 2.0) -> None:
+                 options: RetrievalOptions = RetrievalOptions(), refresh_seconds: float = 2.0) -> None:
         self.store = store
         self.embedder = embedder
         self.data_dir = data_dir
-        self.weights = weights
+        self.options = options
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._checked = 0.0
-        self._terms: dict[tuple[str, str], list[str]] = {}  # BM25 terms per (chunk, title), reused on refresh
+        self._cache: dict[tuple[str, str], ChunkTerms] = {}  # per (chunk, title), reused on refresh
         self._snap: Snapshot | None = None
         self.load()
 
@@ -101,7 +117,7 @@ class SearchIndex:
     chunks = property(lambda self: self._snap.chunks)
     lexical = property(lambda self: self._snap.lexical)
     promises = property(lambda self: self._snap.promises)
-    _stamp = property(lambda self: self._snap.stamp)
+    version = property(lambda self: self._snap.stamp, doc="The version stamp of the loaded snapshot.")
 
     def load(self) -> None:
         """(Re)load documents, chunks and BM25 for the current version stamp. A refresh fetches and
@@ -116,26 +132,32 @@ class SearchIndex:
             fetched = [c for c in self.store.all_chunks() if c.chunk_id in committed]
         chunks = sorted([known[cid] for cid in committed if cid in known] + fetched, key=lambda c: (c.doc_id, c.position))
         metas = {d.meta.doc_id: d.meta for d in documents}
+        tokenized, cache = 0, {}
+        for c in chunks:
+            key = (c.chunk_id, metas[c.doc_id].title)
+            if key not in self._cache:
+                text = c.embed_text(metas[c.doc_id])
+                self._cache[key] = ChunkTerms(tuple(tokenize(text)), frozenset(surface_words(text)))
+                tokenized += 1
+            cache[key] = self._cache[key]
+        self._cache = cache
+        terms = {c.chunk_id: cache[(c.chunk_id, metas[c.doc_id].title)] for c in chunks}
         ids = [c.chunk_id for c in chunks]
         lexical = LexicalIndex.load(self.data_dir / "bm25", stamp)
-        tokenized = 0
         if lexical is None or lexical.ids != ids:
-            terms = []
-            for c in chunks:
-                key = (c.chunk_id, metas[c.doc_id].title)
-                if key not in self._terms:
-                    self._terms[key] = tokenize(c.embed_text(metas[c.doc_id]))
-                    tokenized += 1
-                terms.append(self._terms[key])
-            lexical = LexicalIndex.from_terms(ids, terms)
-            self._terms = {(c.chunk_id, metas[c.doc_id].title): t for c, t in zip(chunks, terms)}
+            lexical = LexicalIndex.from_terms(ids, [list(terms[i].terms) for i in ids])
         sections: dict[tuple[str, str], list[Chunk]] = {}
         for c in chunks:
             sections.setdefault((c.doc_id, c.section_path), []).append(c)
         by_id = {c.chunk_id: c for c in chunks}
+        doc_freq = Counter(t for ct in terms.values() for t in set(ct.terms))
+        surface: dict[str, set[str]] = {}
+        for ct in terms.values():
+            for word in ct.words:
+                surface.setdefault(word[0], set()).add(word)
         self._snap = Snapshot(stamp, {d.meta.doc_id: d for d in documents}, by_id, sections, lexical,
-                              stored_promises(documents),
-                              np.array([by_id[i].doc_id for i in lexical.ids], dtype=object))
+                              stored_promises(documents), np.array([by_id[i].doc_id for i in lexical.ids], dtype=object),
+                              terms, doc_freq, {k: sorted(v) for k, v in surface.items()})
         self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
 
@@ -154,13 +176,45 @@ class SearchIndex:
         finally:
             self._lock.release()
 
+    # -- statistics ----------------------------------------------------------------------------
+    @property
+    def n_chunks(self) -> int:
+        return len(self._snap.chunks)
+
+    def doc_freq(self, term: str) -> int:
+        return self._snap.doc_freq.get(term, 0)
+
+    def knows(self, term: str) -> bool:
+        """Whether a (stemmed) term occurs anywhere in the corpus."""
+        return term in self._snap.doc_freq
+
+    def idf(self, term: str) -> float:
+        return math.log((max(self.n_chunks, 1) + 1) / (self.doc_freq(term) + 0.5))
+
+    def chunk_terms(self, chunk_id: str) -> tuple[str, ...]:
+        """The BM25 terms of a chunk (title and section included), as indexed."""
+        cached = self._snap.terms.get(chunk_id)
+        return cached.terms if cached else ()
+
+    def surface_words(self, first_letter: str) -> list[str]:
+        """Corpus words of four or more letters starting with `first_letter`, for typo correction."""
+        return self._snap.surface.get(first_letter, [])
+
+    # -- documents -----------------------------------------------------------------------------
     def meta(self, doc_id: str) -> DocumentMeta:
         return self._snap.documents[doc_id].meta
+
+    def documents_by_date(self, newest_first: bool = True) -> list[StoredDocument]:
+        return by_date(self._snap.documents.values(), newest_first)
 
     def section_chunks(self, chunk: Chunk) -> list[Chunk]:
         """All chunks of the same document section, in document order."""
         return self._snap.sections.get((chunk.doc_id, chunk.section_path), [])
 
+    def document_chunks(self, doc_id: str) -> list[Chunk]:
+        return sorted((c for c in self._snap.chunks.values() if c.doc_id == doc_id), key=lambda c: c.position)
+
+    # -- search --------------------------------------------------------------------------------
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), lexical_query: str | None = None,
                doc_boost: dict[str, float] | None = None, query_vector: np.ndarray | None = None) -> list[Hit]:
         """Top-k chunks for `query`, fused from dense and BM25 rankings."""
@@ -170,25 +224,25 @@ class SearchIndex:
             if not snap.chunks:
                 return []
             vector = self.embedder.embed_query(query) if query_vector is None else query_vector
-            dense = self.store.query(vector, self.weights.dense_k, filters.where())
+            dense = self.store.query(vector, self.options.dense_k, filters.where())
         allowed = None
-        if filters != Filters():
+        if filters:
             allowed = np.array([filters.allows(snap.documents[d].meta) for d in snap.doc_of_row], dtype=bool)
-        lexical = snap.lexical.search(lexical_query or query, self.weights.lexical_k, allowed)
+        lexical = snap.lexical.search(lexical_query or query, self.options.lexical_k, allowed)
         return self.fuse(dense, lexical, k, doc_boost or {}, snap)
 
     def fuse(self, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], k: int,
              doc_boost: dict[str, float], snap: Snapshot | None = None) -> list[Hit]:
         snap = snap or self._snap
-        w = self.weights
+        o = self.options
         hits: dict[str, Hit] = {}
-        for name, ranking, weight in (("dense", dense, w.dense_weight), ("lexical", lexical, w.lexical_weight)):
+        for name, ranking, weight in (("dense", dense, o.dense_weight), ("lexical", lexical, o.lexical_weight)):
             for rank, (cid, score) in enumerate(ranking):
                 chunk = snap.chunks.get(cid)
                 if chunk is None:  # an uncommitted leftover of an interrupted ingest
                     continue
                 hit = hits.setdefault(cid, Hit(chunk, snap.documents[chunk.doc_id].meta, 0.0))
-                hit.score += weight / (w.rrf_k + rank + 1)
+                hit.score += weight / (o.rrf_k + rank + 1)
                 hit.ranks[name] = rank + 1
                 setattr(hit, name, score)
         for hit in hits.values():

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from index.model import Block, Chunk, CleanDocument, MONTHS_DE, chunk_id, content_hash
+from index.options import ChunkingOptions
 
 ABBREVIATIONS = (
     r"z\.\s?B|u\.\s?a|d\.\s?h|o\.\s?ä|u\.\s?U|z\.\s?T|i\.\s?d\.\s?R|s\.\s?o|s\.\s?u|v\.\s?a|Anm\.\s?d\.\s?Red"
@@ -88,23 +89,49 @@ def block_offsets(blocks: list[Block]) -> list[int]:
     return offsets
 
 
-def chunk_document(doc: CleanDocument, target_words: int = 120, max_words: int = 250,
-                   overlap_sentences: int = 1) -> list[Chunk]:
-    """Sentences grouped into chunks of about `target_words`, never across a section."""
+def bounded(sentence: Sentence, max_words: int, max_chars: int) -> list[Sentence]:
+    """A sentence longer than the limits, cut into pieces at word boundaries (or anywhere, for text
+    without spaces), so that no chunk grows without bound."""
+    if len(sentence.text) <= max_chars and len(sentence.text.split()) <= max_words:
+        return [sentence]
+    pieces, text, offset = [], sentence.text, 0
+    while offset < len(text):
+        end = min(len(text), offset + max_chars)
+        words = [m.end() for m in re.finditer(r"\S+", text[offset:end])]
+        if len(words) > max_words:
+            end = offset + words[max_words - 1]
+        elif end < len(text):
+            space = text.rfind(" ", offset + 1, end)
+            end = space if space > offset else end
+        piece = text[offset:end].rstrip()
+        if piece.strip():
+            lead = len(piece) - len(piece.lstrip())
+            pieces.append(Sentence(piece.strip(), sentence.start + offset + lead, sentence.start + offset + len(piece)))
+        offset = end
+        while offset < len(text) and text[offset].isspace():
+            offset += 1
+    return pieces
+
+
+def chunk_document(doc: CleanDocument, options: ChunkingOptions = ChunkingOptions()) -> list[Chunk]:
+    """Sentences grouped into chunks of about `options.target_words`, never across a section, never
+    longer than `options.max_words` words or `options.max_chars` characters."""
+    target_words, max_words, overlap_sentences = options.target_words, options.max_words, options.overlap_sentences
     text = doc.text
     doc_hash = content_hash(text)
     groups: list[tuple[Block, list[Sentence]]] = []
     for block, offset in zip(doc.blocks, block_offsets(doc.blocks)):
         if block.kind == "heading":
             continue
-        sentences = [Sentence(block.text[a:b], offset + a, offset + b) for a, b in sentence_spans(block.text)]
+        sentences = [piece for a, b in sentence_spans(block.text)
+                     for piece in bounded(Sentence(block.text[a:b], offset + a, offset + b), max_words, options.max_chars)]
         if groups and groups[-1][0].section_path == block.section_path and groups[-1][0].is_comment == block.is_comment:
             groups[-1][1].extend(sentences)
         else:
             groups.append((block, sentences))
     chunks: list[Chunk] = []
     for block, sentences in groups:
-        for part in _pack(sentences, target_words, max_words, overlap_sentences):
+        for part in _pack(sentences, target_words, max_words, overlap_sentences, options.max_chars):
             start, end = part[0].start, part[-1].end
             body = text[start:end]
             chunks.append(Chunk(
@@ -119,26 +146,35 @@ def _words(sentences: list[Sentence]) -> int:
     return sum(len(s.text.split()) for s in sentences)
 
 
-def _pack(sentences: list[Sentence], target: int, maximum: int, overlap: int) -> list[list[Sentence]]:
-    """Greedy packing with a sentence of overlap; a short tail joins the previous chunk."""
+def _pack(sentences: list[Sentence], target: int, maximum: int, overlap: int, max_chars: int) -> list[list[Sentence]]:
+    """Greedy packing with a sentence of overlap; a short tail joins the previous chunk. A chunk
+    never exceeds `maximum` words or `max_chars` characters (sentences are already bounded)."""
+    def fits(part: list[Sentence], more: list[Sentence]) -> bool:
+        span = (more[-1].end if more else part[-1].end) - (part[0].start if part else more[0].start)
+        return _words(part) + _words(more) <= maximum and span <= max_chars
+
+    def carried(part: list[Sentence]) -> list[Sentence]:
+        return [s for s in part[-overlap:] if len(s.text.split()) < 60] if overlap else []
+
     parts: list[list[Sentence]] = []
     current: list[Sentence] = []
     fresh = 0  # sentences in `current` that are not overlap
     for sentence in sentences:
-        if fresh and _words(current) + len(sentence.text.split()) > maximum:
-            parts.append(current)
-            current = [s for s in current[-overlap:] if len(s.text.split()) < 60] if overlap else []
+        if current and not fits(current, [sentence]):
+            if fresh:
+                parts.append(current)
+            current = [s for s in carried(current) if fits([s], [sentence])] if fresh else []
             fresh = 0
         current.append(sentence)
         fresh += 1
         if _words(current) >= target:
             parts.append(current)
-            current = [s for s in current[-overlap:] if len(s.text.split()) < 60] if overlap else []
+            current = carried(current)
             fresh = 0
     if fresh:
-        tail = current
-        if parts and _words(tail) < target // 3 and _words(parts[-1]) + _words(tail[len(tail) - fresh:]) <= maximum:
-            parts[-1] = parts[-1] + tail[len(tail) - fresh:]
+        tail = current[len(current) - fresh:]
+        if parts and _words(tail) < target // 3 and fits(parts[-1], tail):
+            parts[-1] = parts[-1] + tail
         else:
-            parts.append(tail)
+            parts.append(current)
     return parts

@@ -21,11 +21,13 @@ from pathlib import Path
 import chromadb
 import httpx
 import numpy as np
+from chromadb.errors import NotFoundError
 
-from index.errors import IndexMissing, IndexOutOfDate, IndexUnavailable
+from index.errors import ConfigError, IndexMissing, IndexOutOfDate, IndexUnavailable
 from index.model import Chunk, DocumentMeta
 
 BATCH = 256
+MISSING = "Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen."
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,8 @@ def meta_to_record(meta: DocumentMeta) -> dict:
         "date_precision": meta.date_precision, "doc_type": meta.doc_type, "language": meta.language,
         "cite_as": meta.cite_as, "aliases": "|".join(meta.aliases), "source_file": meta.source_file,
         "speaker": meta.speaker, "actors": json.dumps([[name, list(words)] for name, words in meta.actors], ensure_ascii=False),
+        "author": meta.author, "reference": meta.reference, "origins": json.dumps(meta.origins, ensure_ascii=False),
+        "ocr": meta.ocr, "source": meta.source,
     }
 
 
@@ -55,6 +59,9 @@ def record_to_meta(record: dict) -> DocumentMeta:
         cite_as=record.get("cite_as", ""), aliases=tuple(a for a in record.get("aliases", "").split("|") if a),
         source_file=record.get("source_file", ""), speaker=record.get("speaker", ""),
         actors=tuple((name, tuple(words)) for name, words in json.loads(record.get("actors") or "[]")),
+        author=record.get("author", ""), reference=record.get("reference", ""),
+        origins=tuple(tuple(o) for o in json.loads(record.get("origins") or "[]")), ocr=bool(record.get("ocr")),
+        source=record.get("source", ""),
     )
 
 
@@ -87,17 +94,27 @@ class ChromaStore:
         self._docs = None
 
     @classmethod
-    def open(cls, data_dir: Path, name: str, model_id: str, host: str = "", port: int = 8000) -> "ChromaStore":
+    def open(cls, data_dir: Path, name: str, model_id: str, host: str = "", port: int = 8000,
+             create: bool = False) -> "ChromaStore":
+        """Connect to the server, or open the embedded store under `data_dir`; only a writer
+        (`create=True`) creates the folder, a reader of a missing index gets `IndexMissing`."""
         settings = chromadb.Settings(anonymized_telemetry=False, allow_reset=False)
         if host:
             try:
                 client = chromadb.HttpClient(host=host, port=port, settings=settings)
             except (httpx.TransportError, ValueError) as exc:  # chromadb checks the server on connect
-                raise IndexUnavailable(f"the Chroma server at {host}:{port} is not reachable ({exc}); "
-                                       f"start it with: chroma run --path … --port {port}") from None
-        else:
-            data_dir.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(path=str(data_dir / "chroma"), settings=settings)
+                raise IndexUnavailable(f"Der Chroma-Server {host}:{port} ist nicht erreichbar ({exc}); "
+                                       f"starten mit: chroma run --path … --port {port}") from None
+            return cls(client, name, model_id)
+        path = data_dir / "chroma"
+        if not create and not path.is_dir():
+            raise IndexMissing(MISSING)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(path=str(path), settings=settings)
+        except (OSError, ValueError) as exc:  # not a folder, not writable, /proc …
+            raise ConfigError(f"Der Datenordner '{data_dir}' ist nicht nutzbar ({type(exc).__name__}: {exc}); "
+                              f"RATHAUS_DATA_DIR auf einen beschreibbaren Ordner setzen") from None
         return cls(client, name, model_id)
 
     @contextmanager
@@ -112,10 +129,8 @@ class ChromaStore:
     def _existing(self):
         try:
             return self.client.get_collection(self.name, embedding_function=None)
-        except Exception as exc:  # chromadb raises NotFoundError or ValueError depending on mode
-            if "does not exist" in str(exc) or "not found" in str(exc).lower():
-                return None
-            raise
+        except NotFoundError:
+            return None
 
     def chunks(self, create: bool = False):
         """The chunk collection; checks that it was built with our embedding model."""
@@ -123,7 +138,7 @@ class ChromaStore:
             col = self._existing()
             if col is None:
                 if not create:
-                    raise IndexMissing("Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen.")
+                    raise IndexMissing(MISSING)
                 col = self.client.create_collection(
                     self.name, embedding_function=None, configuration={"hnsw": {"space": "cosine"}},
                     metadata={"embed_model": self.model_id, "version": uuid.uuid4().hex},
@@ -151,9 +166,8 @@ class ChromaStore:
         for name in (self.name, f"{self.name}-documents"):
             try:
                 self.client.delete_collection(name)
-            except Exception as exc:  # missing collection: nothing to drop
-                if "does not exist" not in str(exc) and "not found" not in str(exc).lower():
-                    raise
+            except NotFoundError:  # nothing to drop
+                pass
         self._chunks = self._docs = None
 
     # -- version stamp -------------------------------------------------------------------------
@@ -189,14 +203,15 @@ class ChromaStore:
             if part:
                 self.chunks().update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_record(c, meta) for c in part])
 
-    def put_document(self, meta: DocumentMeta, text: str, doc_hash: str, chunk_ids: list[str],
-                     promises: list[dict] | None = None, promises_rules: str = "") -> None:
-        """Write the document record last: it commits exactly the listed chunks (and its statements of intent)."""
-        record = meta_to_record(meta) | {"doc_hash": doc_hash, "chunk_count": len(chunk_ids),
-                                         "chunk_ids": json.dumps(chunk_ids),
-                                         "promises": json.dumps(promises or [], ensure_ascii=False),
-                                         "promises_rules": promises_rules}
-        self.documents(create=True).upsert(ids=[meta.doc_id], embeddings=[[1.0]], documents=[text],
+    def put_document(self, doc: StoredDocument, chunk_ids: list[str] | None = None) -> None:
+        """Write the document record last: it commits exactly its chunks (in `chunk_ids` order) and its
+        statements of intent."""
+        chunk_ids = list(chunk_ids if chunk_ids is not None else sorted(doc.chunk_ids))
+        record = meta_to_record(doc.meta) | {"doc_hash": doc.doc_hash, "chunk_count": len(chunk_ids),
+                                             "chunk_ids": json.dumps(chunk_ids),
+                                             "promises": json.dumps(list(doc.promises), ensure_ascii=False),
+                                             "promises_rules": doc.promises_rules}
+        self.documents(create=True).upsert(ids=[doc.meta.doc_id], embeddings=[[1.0]], documents=[doc.text],
                                            metadatas=[record])
 
     def delete_document(self, doc_id: str) -> None:
@@ -229,10 +244,8 @@ class ChromaStore:
     def all_documents(self) -> list[StoredDocument]:
         try:
             got = self.documents().get(include=["documents", "metadatas"])
-        except Exception as exc:
-            if "does not exist" in str(exc) or "not found" in str(exc).lower():
-                return []
-            raise
+        except NotFoundError:
+            return []
         return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))),
                                tuple(json.loads(m.get("promises") or "[]")), m.get("promises_rules", ""))
                 for t, m in zip(got["documents"], got["metadatas"])]

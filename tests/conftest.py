@@ -9,6 +9,8 @@ import pytest
 
 from assistant.settings import load_settings
 from assistant.wiring import build_search_index, run_ingest
+from index.clean import clean
+from index.load import discover, load_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
@@ -37,6 +39,12 @@ def make_pdf(text_lines: list[str]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def cleaned_documents(folder: Path = CORPUS) -> dict:
+    """The cleaned documents of a folder by id, as an ingest would see them."""
+    sources, _ = discover([folder])
+    return {d.meta.doc_id: d for d in (clean(load_file(s)) for s in sources)}
 
 
 @pytest.fixture

@@ -65,7 +65,7 @@ def main() -> None:
     data, corpora = Path(sys.argv[1]), [Path(p) for p in sys.argv[2].split(os.pathsep)]
     embedder = SlowFakeEmbedding()
     embedder.delay = float(sys.argv[3]) if len(sys.argv) > 3 else 0.1
-    store = ChromaStore.open(data, "rathaus", embedder.model_id)
+    store = ChromaStore.open(data, "rathaus", embedder.model_id, create=True)
     print("started", flush=True)
     report = ingest(corpora, store, embedder, data, batch_size=4, progress=False)
     print(report.summary(), flush=True)

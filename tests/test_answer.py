@@ -96,7 +96,7 @@ def test_reader_comments_are_not_presented_as_the_newspaper(assistant):
 
 
 def test_cli_json_and_jsonl(real_settings, tmp_path, monkeypatch, capsys):
-    from assistant.cli import main
+    from cli import main
 
     monkeypatch.setenv("RATHAUS_DATA_DIR", str(real_settings.data_dir))
     assert main(["ask", "--json", "Wie viele Mitarbeitende des KOD sind täglich im Einsatz?"]) == 0

@@ -76,7 +76,7 @@ def test_data_directory_is_not_served(app_url, real_settings):
 def test_html_in_the_question_is_escaped(client):
     import html
 
-    from assistant.present import answer_markdown
+    from ui.present import answer_markdown
     from assistant.types import Answer
 
     rendered = answer_markdown(Answer("q", "<script>alert(1)</script> <img src=x onerror=alert(2)>"))
@@ -87,10 +87,10 @@ def test_html_in_the_question_is_escaped(client):
 
 def test_document_text_is_rendered_escaped():
     """A document containing markup shows as text in the viewer, with the passage still highlighted."""
-    from assistant.present import document_html
+    from ui.present import document_html
 
     text = "Vorher. <script>alert(1)</script> <img src=x onerror=alert(2)> Zitat hier. Nachher."
     start = text.index("Zitat")
     rendered = document_html("T <b>x</b>", "Stadt", text, start, start + len("Zitat hier."))
     assert "<script>" not in rendered and "<img" not in rendered and "<b>x</b>" not in rendered
-    assert "&lt;script&gt;" in rendered and "<mark id='rc-cited'>Zitat hier.</mark>" in rendered
+    assert "&lt;script&gt;" in rendered and '<mark id="rc-cited">Zitat hier.</mark>' in rendered

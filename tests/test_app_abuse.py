@@ -66,18 +66,21 @@ def test_full_queue_answers_in_german_at_once(real_settings, real_index):
     from gradio_client import Client
 
     import app as webapp
-    from assistant.answer import Assistant
     from assistant.settings import load_settings
+    from assistant.wiring import build_assistant
 
     settings = load_settings(data_dir=real_settings.data_dir, corpus_dir=real_settings.corpus_dir,
                              app={"max_queue_size": 2, "concurrency_limit": 1})
 
-    class SlowAssistant(Assistant):  # every answer takes a second, so the queue fills up
-        def ask(self, *args, **kwargs):
-            time.sleep(1.0)
-            return super().ask(*args, **kwargs)
+    assistant = build_assistant(settings, real_index)
+    ask = assistant.ask
 
-    blocks = webapp.build_app(SlowAssistant(real_index, settings), settings)
+    def slow_ask(*args, **kwargs):  # every answer takes a second, so the queue fills up
+        time.sleep(1.0)
+        return ask(*args, **kwargs)
+
+    assistant.ask = slow_ask
+    blocks = webapp.build_app(assistant, settings)
     port = free_port()
     webapp.launch(blocks, settings, "127.0.0.1", port, block=False)
     results: list[tuple[str, str, float]] = []

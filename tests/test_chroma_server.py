@@ -10,9 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answer import Assistant
 from assistant.settings import load_settings
-from assistant.wiring import build_embedder, build_search_index, run_ingest
+from assistant.wiring import build_assistant, build_embedder, build_search_index, run_ingest
 from index.errors import IndexUnavailable
 from tests.conftest import CORPUS
 from tests.test_app import free_port
@@ -63,12 +62,12 @@ def test_ingest_answer_restart_answer(server, tmp_path):
     embedder = build_embedder(writer)
     report = run_ingest(writer, embedder=embedder, progress=False)
     assert len(report.added) == 5 and report.chunks_embedded > 0
-    first = Assistant(build_search_index(writer, embedder), writer)
+    first = build_assistant(writer, build_search_index(writer, embedder))
     assert "45" in first.ask(QUESTION).text
 
     # a second app process (its own data dir: no BM25 file) sees the same corpus, derived from Chroma
     reader_settings = settings_for(server, tmp_path / "reader")
-    second = Assistant(build_search_index(reader_settings, embedder), reader_settings)
+    second = build_assistant(reader_settings, build_search_index(reader_settings, embedder))
     assert set(second.index.documents) == set(first.index.documents)
     assert len(second.index.chunks) == len(first.index.chunks) and len(second.index.promises) == len(first.index.promises)
     assert second.ask(QUESTION).text == first.ask(QUESTION).text

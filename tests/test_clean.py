@@ -7,16 +7,16 @@ from pathlib import Path
 import pytest
 
 from index.clean import clean
-from index.load import LoadedDocument, discover, load_file
+from index.load import LoadedDocument
 from index.model import DocumentMeta
 from index.split import chunk_document
 
-CORPUS = Path(__file__).resolve().parent.parent / "corpus"
+from tests.conftest import CORPUS, cleaned_documents
 
 
 @pytest.fixture(scope="module")
 def docs():
-    return {d.meta.doc_id: d for d in (clean(load_file(p, e)) for p, e in discover([CORPUS]))}
+    return cleaned_documents(CORPUS)
 
 
 MUST_SURVIVE = {

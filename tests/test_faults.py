@@ -66,9 +66,9 @@ def test_sigkill_during_ingest_loses_nothing_and_resumes(tmp_path):
     final = check_consistent(data)
     total = len(final["committed"])
     assert final["stored"] == total > 0  # uncommitted leftovers were adopted or removed
-    embedded = int(summary.split(" chunks embedded")[0].split()[-1])
+    embedded = int(summary.split(" Abschnitte eingebettet")[0].split()[-1])
     assert embedded == total - stored_before, (embedded, stored_before, total, killed_at)  # stored = not redone
-    assert " 0 chunks embedded" in run_to_end(data)
+    assert " 0 Abschnitte eingebettet" in run_to_end(data)
     assert len({c for c, _ in killed_at}) > 1, f"the kills should land at different points: {killed_at}"
 
 
@@ -77,7 +77,7 @@ def test_second_writer_stops_at_once_while_readers_keep_answering(tmp_path):
 
     data = tmp_path / "data"
     embedder = FakeEmbedding()
-    ingest([CORPUS], ChromaStore.open(data, "rathaus", embedder.model_id), embedder, data, progress=False)
+    ingest([CORPUS], ChromaStore.open(data, "rathaus", embedder.model_id, create=True), embedder, data, progress=False)
     reader = SearchIndex(ChromaStore.open(data, "rathaus", embedder.model_id), embedder, data, refresh_seconds=0)
     from bench.generate import generate
 
@@ -87,12 +87,12 @@ def test_second_writer_stops_at_once_while_readers_keep_answering(tmp_path):
     try:
         time.sleep(0.5)
         env = dict(os.environ, RATHAUS_DATA_DIR=str(data), RATHAUS_EMBEDDING__MODE="fake")
-        second = subprocess.run([sys.executable, "-m", "assistant.cli", "ingest", str(CORPUS), str(more)], cwd=ROOT, env=env,
+        second = subprocess.run([sys.executable, "-m", "cli", "ingest", str(CORPUS), str(more)], cwd=ROOT, env=env,
                                 capture_output=True, text=True, timeout=60)
         assert worker.poll() is None, "the first ingest should still be running"
-        assert second.returncode != 0 and "another ingest is running" in second.stdout + second.stderr
+        assert second.returncode != 0 and "läuft bereits ein anderer Ingest" in second.stdout + second.stderr
         with pytest.raises(IngestLocked):
-            ingest([CORPUS, more], ChromaStore.open(data, "rathaus", embedder.model_id), embedder, data, progress=False)
+            ingest([CORPUS, more], ChromaStore.open(data, "rathaus", embedder.model_id, create=True), embedder, data, progress=False)
         answered = 0
         while worker.poll() is None:
             hits = reader.search("45 Mitarbeitende in zwei Schichten, sichtbar in Uniform")
@@ -102,7 +102,7 @@ def test_second_writer_stops_at_once_while_readers_keep_answering(tmp_path):
     finally:
         if worker.poll() is None:
             worker.kill()
-    assert "30 added" in worker.stdout.read()
+    assert "30 neu" in worker.stdout.read()
     reader.search("Vorlage")  # the reader notices the new documents by the version stamp
     assert len(reader.documents) == 35
 
@@ -111,7 +111,7 @@ REOPEN = """
 import json, sys
 import numpy as np
 from index.store import ChromaStore
-store = ChromaStore.open(__import__('pathlib').Path(sys.argv[1]), 'bench', 'fake:64')
+store = ChromaStore.open(__import__('pathlib').Path(sys.argv[1]), 'bench', 'fake:64', create=True)
 queries = np.load(sys.argv[2])
 print(json.dumps({'count': store.chunks().count(), 'results': [store.query(q, 10) for q in queries]}))
 """

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.answer import Assistant
 from assistant.settings import load_settings
-from assistant.wiring import build_search_index, run_ingest
+from assistant.wiring import build_assistant, build_search_index, run_ingest
 from index.clean import clean
 from index.errors import DocumentUnreadable
-from index.load import LoadedDocument, decode_text, html_to_text, load_file, pdf_to_text
+from index.load import LoadedDocument, load_file
+from index.readers.base import decode_text
 from index.model import DocumentMeta
 from index.split import chunk_document, sentence_spans
 from tests.conftest import make_pdf
@@ -66,9 +66,9 @@ def test_hostile_folder_is_ingested_without_losing_anything(tmp_path):
     report = run_ingest(settings, progress=False)
     skipped = {path.split("/")[-1]: reason for path, reason in report.skipped}
     assert set(skipped) == {"leer.txt", "binaer.txt", "riesig.txt", "abgeschnitten.pdf", "verschluesselt.pdf", "tabelle.xlsx"}
-    assert "empty" in skipped["leer.txt"] and "binary" in skipped["binaer.txt"]
-    assert "too large" in skipped["riesig.txt"] and "encrypted" in skipped["verschluesselt.pdf"]
-    assert "PDF" in skipped["abgeschnitten.pdf"] and "unsupported" in skipped["tabelle.xlsx"]
+    assert "leer" in skipped["leer.txt"] and "binär" in skipped["binaer.txt"]
+    assert "zu groß" in skipped["riesig.txt"] and "verschlüsselt" in skipped["verschluesselt.pdf"]
+    assert "PDF" in skipped["abgeschnitten.pdf"] and "nicht unterstützt" in skipped["tabelle.xlsx"]
     assert sorted(report.added) == ["hallenbad", "windows", "xref-kaputt"]  # a repairable xref table is repaired
     index = build_search_index(settings)
     text = "\n".join(s.text for s in index.documents.values()) + "\n".join(c.text for c in index.chunks.values())
@@ -92,7 +92,7 @@ def planted_index(tmp_path):
 def test_instruction_in_a_document_is_never_followed_or_repeated(planted_index):
     settings, index = planted_index
     assert any(PLANTED[:30] in c.text for c in index.chunks.values())  # it is indexed as document text
-    assistant = Assistant(index, settings)
+    assistant = build_assistant(settings, index)
     for question in ("Was kostet das neue Hallenbad in Hombruch?", "Wann eröffnet das Hallenbad?",
                      "Was steht über das Hallenbad geschrieben?", "Welche Anweisungen stehen im Dokument?"):
         answer = assistant.ask(question)
@@ -113,7 +113,7 @@ def test_llm_sees_document_text_only_inside_the_sources_block(planted_index):
     fake = FakeLLM()
     try:
         llm = build_llm(LLMSettings(mode="openai", base_url=fake.url, model="good"))
-        Assistant(index, settings, llm=llm).ask("Was kostet das neue Hallenbad in Hombruch?")
+        build_assistant(settings, index, llm=llm).ask("Was kostet das neue Hallenbad in Hombruch?")
     finally:
         fake.close()
     messages = fake.requests[-1]["messages"]
@@ -167,11 +167,18 @@ def test_decode_any_bytes(data):
         assert isinstance(decode_text(data), str)
 
 
+def read_as(tmp_path_factory, data: bytes, suffix: str) -> str:
+    """The text `load_file` reads from `data` saved as a file with `suffix` (the one place that reads files)."""
+    path = tmp_path_factory.mktemp("prop") / f"datei{suffix}"
+    path.write_bytes(data)
+    return load_file(path).text
+
+
 @PROPERTY
 @given(st.binary(max_size=4000) | german.map(lambda t: f"<html><body><p>{t}</p><script>x</script></body></html>".encode()))
-def test_html_any_input(data):
+def test_html_any_input(tmp_path_factory, data):
     with parses_or_refuses(5):
-        text, _ = html_to_text(data.decode("utf-8", errors="replace"))
+        text = read_as(tmp_path_factory, data, ".html")
         assert "<script>" not in text
 
 
@@ -183,9 +190,9 @@ def _pdf_variants(draw_bytes: bytes, cut: int) -> bytes:
 
 @PROPERTY
 @given(st.binary(max_size=2000) | st.builds(_pdf_variants, st.binary(max_size=200), st.integers(0, 10_000)))
-def test_pdf_any_bytes(data):
+def test_pdf_any_bytes(tmp_path_factory, data):
     with parses_or_refuses(10):
-        assert isinstance(pdf_to_text(data), str)
+        assert isinstance(read_as(tmp_path_factory, data, ".pdf"), str)
 
 
 @PROPERTY
@@ -204,7 +211,5 @@ def test_clean_and_split_any_text(text, fmt):
 @PROPERTY
 @given(st.binary(max_size=3000), st.sampled_from([".txt", ".md", ".html", ".pdf", ".htm"]))
 def test_load_file_any_bytes(tmp_path_factory, data, suffix):
-    path = tmp_path_factory.mktemp("prop") / f"datei{suffix}"
-    path.write_bytes(data)
     with parses_or_refuses(10):
-        assert load_file(path).text.strip()
+        assert read_as(tmp_path_factory, data, suffix).strip()

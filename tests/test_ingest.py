@@ -55,7 +55,7 @@ def test_unreadable_files_are_skipped_and_the_rest_indexed(fake_settings, corpus
     report = run_ingest(fake_settings, progress=False)
     reasons = dict((p.rsplit("/", 1)[-1], r) for p, r in report.skipped)
     assert set(reasons) == {"leer.txt", "bild.txt", "notiz.docx"}
-    assert "empty" in reasons["leer.txt"] and "binary" in reasons["bild.txt"] and "unsupported" in reasons["notiz.docx"]
+    assert "leer" in reasons["leer.txt"] and "binär" in reasons["bild.txt"] and "nicht unterstützt" in reasons["notiz.docx"]
     assert len(report.added) == 5
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Assistant
+from assistant.wiring import build_assistant
 from assistant.llm import FALLBACK_NOTICE, build_llm, citation_problems
 from assistant.prompts import PLACEHOLDERS, load_prompt, placeholders
 from assistant.settings import LLMSettings
@@ -33,7 +34,7 @@ def fake():
 
 def assistant_with(model: str, fake, real_index, real_settings, timeout: float = 10.0) -> Assistant:
     llm = build_llm(LLMSettings(mode="openai", base_url=fake.url, model=model, timeout=timeout))
-    return Assistant(real_index, real_settings, llm=llm)
+    return build_assistant(real_settings, real_index, llm=llm)
 
 
 def test_well_cited_reply_is_used(fake, real_index, real_settings):
@@ -92,12 +93,34 @@ def test_llm_judge_in_eval_counts_unparseable_verdicts_as_errors(model, expected
 
     items = [i for i in load_items() if i.kind == "fact"][:3]
     judge = Judge(build_llm(LLMSettings(mode="openai", base_url=fake.url, model=model)).llm)
-    result = run_eval(Assistant(real_index, real_settings), items=items, progress=False, judge=judge)
+    result = run_eval(build_assistant(real_settings, real_index), items=items, progress=False, judge=judge)
     metrics = result["metrics"]
     assert metrics["judge_faithful"] == expected and metrics["judge_correct"] == expected
     assert metrics["judge_faithful_errors"] == errors and metrics["judge_correct_errors"] == errors
     if model != "good":
-        assert all(any(f.startswith("judge") for f in r["failed"]) for r in result["rows"])
+        assert all(any(f.startswith("LLM-Richter") for f in r["failed"]) for r in result["rows"])
     judged = [r for r in fake.requests if "URTEIL: JA" in r["messages"][-1]["content"]]
     assert any("<quellen>" in r["messages"][-1]["content"] for r in judged)
     assert any("Erwartete Fakten" in r["messages"][-1]["content"] for r in judged)
+
+
+@pytest.mark.parametrize("history", [[], ["Was hat der neue OB versprochen?"]])
+def test_one_question_retrieves_once_in_llm_mode(fake, real_index, real_settings, history):
+    """A turn is worked once: ask and stream with an LLM search the index once per question (no call back)."""
+    assistant = assistant_with("good", fake, real_index, real_settings)
+    calls = []
+    search = real_index.search
+
+    def counting(*args, **kwargs):
+        calls.append(args[0] if args else kwargs.get("query"))
+        return search(*args, **kwargs)
+
+    real_index.search = counting
+    try:
+        answer = assistant.ask("Wo wurde Kalouti geboren?", history)
+        assert len(calls) == 1 and answer.mode == "llm"
+        calls.clear()
+        *_, streamed = assistant.stream("Wo wurde Kalouti geboren?", history)
+        assert len(calls) == 1 and streamed.mode == "llm" and streamed.ranked_docs
+    finally:
+        del real_index.search

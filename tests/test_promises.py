@@ -10,11 +10,9 @@ import pytest
 
 from assistant.grounding import grounding_problems
 from eval.promise_scoring import actor_matches, load_labels, score_promises
-from index.clean import clean
-from index.load import discover, load_file
 from index.model import Block, CleanDocument, DocumentMeta
 from index.promises import ACHIEVED, PolicyAreas, extract_promises
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, cleaned_documents
 
 
 def doc_of(blocks: list[Block], **meta) -> CleanDocument:
@@ -68,8 +66,7 @@ def test_labelled_set_is_consistent():
     labels = load_labels()
     assert len(labels) >= 80
     texts = {}
-    for path, entry in discover([CORPUS]):
-        d = clean(load_file(path, entry, None))
+    for d in cleaned_documents(CORPUS).values():
         texts[d.meta.doc_id] = d.text
     areas = PolicyAreas.load().names
     for label in labels:
@@ -96,9 +93,9 @@ def test_extraction_meets_thresholds_on_the_stored_index(real_index):
 
 @pytest.mark.model
 def test_chat_answers_promise_questions_from_the_list(real_index, real_settings):
-    from assistant.answer import Assistant
+    from assistant.wiring import build_assistant
 
-    assistant = Assistant(real_index, real_settings)
+    assistant = build_assistant(real_settings, real_index)
     documents = {d: s.text for d, s in real_index.documents.items()}
     answer = assistant.ask("Was hat der OB versprochen?")
     assert answer.mode == "promises" and not answer.refused
@@ -116,7 +113,7 @@ def test_chat_answers_promise_questions_from_the_list(real_index, real_settings)
 @pytest.mark.model
 def test_cli_lists_filters_and_exports(real_settings, real_index):
     env = {"RATHAUS_DATA_DIR": str(real_settings.data_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
-    run = lambda *args: subprocess.run([sys.executable, "-m", "assistant.cli", "promises", *args], cwd=ROOT, env=env,  # noqa: E731
+    run = lambda *args: subprocess.run([sys.executable, "-m", "cli", "promises", *args], cwd=ROOT, env=env,  # noqa: E731
                                        capture_output=True, text=True, timeout=120)
     listed = run("--actor", "Kalouti", "--json")
     assert listed.returncode == 0, listed.stderr
@@ -154,7 +151,7 @@ def test_new_policy_areas_re_extract_without_embedding(fake_settings, tmp_path):
 def test_cli_output_into_a_closed_pipe_is_no_error(real_settings, real_index):
     """`rathaus promises --json | head -1` must not end in a BrokenPipeError traceback."""
     env = {"RATHAUS_DATA_DIR": str(real_settings.data_dir), "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
-    process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "promises", "--json", "--all"], cwd=ROOT, env=env,
+    process = subprocess.Popen([sys.executable, "-m", "cli", "promises", "--json", "--all"], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
     assert process.stdout.readline().startswith("[")  # the JSON list is larger than a pipe buffer
     process.stdout.close()

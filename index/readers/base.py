@@ -1,0 +1,50 @@
+"""What a reader returns, and text decoding shared by the text-based formats."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from index.errors import DocumentUnreadable
+
+
+@dataclass
+class Extracted:
+    """Text of one file and what the file itself says about the document.
+
+    `fmt` is `markdown` (headings `#`, lists `-`, tables as rows) or `text` (plain lines).
+    `metadata` holds fields found in the file (title, date, author/publisher, type, …) with the
+    name of the place they came from in `origins` (e.g. `front matter`, `HTML meta`, `PDF info`).
+    """
+
+    text: str
+    fmt: str = "text"
+    metadata: dict[str, str] = field(default_factory=dict)
+    origins: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)  # e.g. "Text per Texterkennung (OCR)"
+    ocr: bool = False
+
+    def found(self, key: str, value, origin: str) -> None:
+        """Record one metadata field unless it is empty or already known."""
+        value = " ".join(str(value or "").split())
+        if value and key not in self.metadata:
+            self.metadata[key] = value
+            self.origins[key] = origin
+
+
+def decode_text(data: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252; binary content is refused."""
+    if not data.strip():
+        raise DocumentUnreadable("leere Datei")
+    if b"\x00" in data[:8192]:
+        raise DocumentUnreadable("binärer Inhalt (NUL-Bytes), kein Text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError as exc:
+            raise DocumentUnreadable(f"Text ist weder UTF-8 noch Windows-1252 ({exc.reason})") from None
+    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > max(8, len(text) // 100):
+        raise DocumentUnreadable("binärer Inhalt (Steuerzeichen), kein Text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")

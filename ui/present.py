@@ -1,0 +1,46 @@
+"""Answers and documents as safe HTML/Markdown for the web app: documents are data, so every
+value is escaped (Jinja2 autoescaping for HTML; Markdown syntax in document text neutralised)."""
+
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from assistant.types import Answer, Source
+
+NOTICE = ("Die Antworten werden automatisch aus den aufgeführten Dokumenten zusammengestellt. "
+          "Bitte prüfen Sie wichtige Angaben anhand der Quellen.")
+
+
+@lru_cache(maxsize=1)
+def templates() -> Environment:
+    return Environment(loader=PackageLoader("ui", "templates"), autoescape=select_autoescape(["html"]),
+                       trim_blocks=True, lstrip_blocks=True)
+
+
+def render(name: str, **context) -> str:
+    return templates().get_template(name).render(**context)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The chat message: the answer text (escaped) and its numbered sources."""
+    text = html.escape(answer.text)
+    if answer.notice:
+        text += f"\n\n_Hinweis: {html.escape(answer.notice)}_"
+    if answer.sources:
+        text += "\n\n**Quellen**\n" + "\n".join(f"\n{html.escape(s.line())}" for s in answer.sources)
+    return text
+
+
+def sources_html(sources: list[Source] | tuple[Source, ...]) -> str:
+    return render("sources.html", sources=sources)
+
+
+def document_html(title: str, meta_line: str, text: str, start: int = 0, end: int = 0, ocr: bool = False) -> str:
+    """The cleaned document with the cited passage highlighted (`mark#rc-cited`)."""
+    if not 0 <= start < end <= len(text):
+        start = end = 0
+    return render("document.html", title=title, meta_line=meta_line, ocr=ocr, before=text[:start],
+                  cited=text[start:end], after=text[end:] if end else text[start:])
