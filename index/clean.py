@@ -38,10 +38,19 @@ PRIVACY_WORDS = re.compile(r"Datenschutz|Cookie", re.I)
 PRIVACY_CONTEXT = re.compile(r"IP-Adresse|zulassen|Webdienste|Einwilligung|Datenschutzerklärung|Cookies? akzeptieren", re.I)
 CATEGORY_TAG = re.compile(r"^[\wÄÖÜäöüß.\- ]{1,40} & [\wÄÖÜäöüß.\- ]{1,40}$")
 BYLINE = re.compile(r"^(Von|Text:|Autor(in)?:)\s+[A-ZÄÖÜ][\w-]+\s+[A-ZÄÖÜ]")
-ITEM = re.compile(r"^(\d{1,2}\.\s+(?!(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b)\S|[-•*–]\s+\S)")
+BULLETS = "-•*–+\u25aa\u25e6\u25cf\u25a0\u2023\u27a2\uf0b7\uf0a7\uf0d8"  # PDF exports use Symbol/Wingdings bullets
+ITEM = re.compile(r"^\s*(\d{1,2}[.)]\s+(?!(Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember)\b)\S"
+                  rf"|[{BULLETS}]\s+\S)")
+BULLET = re.compile(rf"^\s*[{BULLETS}]\s+")
 MD_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 MD_BOLD_ONLY = re.compile(r"^([-*]\s+)?\*\*(.+?)\*\*\s*:?\s*$")
-INLINE_TAGS = re.compile(r"</?(sub|sup|b|i|em|strong|u|span|br)\b[^>]*>", re.I)
+HTML_TAGS = re.compile(r"</?(?:a|abbr|b|big|blockquote|br|caption|center|code|details|div|em|figcaption|figure|font|"
+                       r"h[1-6]|hr|i|img|li|mark|ol|p|pre|s|small|span|strike|strong|sub|summary|sup|table|tbody|"
+                       r"td|tfoot|th|thead|tr|u|ul)\b[^<>]*/?>", re.I)
+MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
+MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
+FILE_LINE = re.compile(r"^(?:[\w.%()-]+\.(?:pdf|docx?|odt|xlsx?|ods|pptx?|jpe?g|png|gif|zip)\s*)+$", re.I)
 SENTENCE_END = re.compile(r"[.!?:;…]([\"“”'’»«)]*)$")
 KEEP_HYPHEN_WORDS = {"und", "oder", "bzw.", "sowie", "bis", "als", "wie"}
 URL = re.compile(r"https?://|www\.", re.I)
@@ -57,6 +66,7 @@ class Unit:
     level: int = 0
     after_blank: bool = False
     is_comment: bool = False
+    last_line: int = 0  # length of its last source line, to recognise hard-wrapped text
 
 
 ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
@@ -71,9 +81,23 @@ def normalise(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
+INLINE = {"a", "abbr", "b", "big", "code", "em", "font", "i", "mark", "s", "small", "span", "strike", "strong", "sub",
+          "sup", "u"}
+
+
+def strip_tags(text: str) -> str:
+    """HTML tags out, their words kept: inline tags vanish (`CO<sub>2</sub>` → CO2), block tags
+    (`<br>`, `<hr>`, `<p>` …) leave a space."""
+    if "<" not in text:
+        return text
+    return HTML_TAGS.sub(lambda m: "" if re.match(r"</?(\w+)", m.group()).group(1).lower() in INLINE else " ", text)
+
+
 def strip_markup(text: str) -> str:
-    """Markdown emphasis and inline HTML tags out, words kept."""
-    text = INLINE_TAGS.sub("", text)
+    """Markdown emphasis, images and link targets out (a link keeps its words), words kept."""
+    text = MD_IMAGE.sub(lambda m: m.group(1), text)
+    text = MD_LINK.sub(lambda m: m.group(1), text)
+    text = MD_AUTOLINK.sub(lambda m: m.group(1), text)
     text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
     text = re.sub(r"(?<!\w)__(.+?)__(?!\w)", r"\1", text)
     return re.sub(r"\s{2,}", " ", text.replace("**", "")).strip()
@@ -95,7 +119,7 @@ def looks_like_heading(line: str) -> bool:
     return not SENTENCE_END.search(line) and not line.endswith((",", "-"))
 
 
-def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
+def split_units(doc: LoadedDocument, removed: list[str], wrapped: int = 0) -> list[Unit]:
     """Lines → units, debris removed, headings and items recognised."""
     markdown = doc.fmt == "markdown"
     lines = normalise(doc.text).split("\n")
@@ -105,9 +129,9 @@ def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
     for i in range(len(lines) - 2, -1, -1):
         next_text[i] = lines[i + 1].strip() or next_text[i + 1]
     for i, raw in enumerate(lines):
-        line = raw.strip()
-        if not line:
-            blank = True
+        line = strip_tags(raw).strip()
+        if not line or (markdown and re.fullmatch(r"[-*_=]{3,}|[-*+]", line)):
+            blank = True  # a rule, an empty bullet or nothing: a break between blocks
             continue
         if not markdown and COMMENTS_START.match(line):
             in_teasers, in_comments = False, True
@@ -122,16 +146,30 @@ def split_units(doc: LoadedDocument, removed: list[str]) -> list[Unit]:
         if is_debris(line) or (not markdown and CREDIT_LINE.match(next_line) and len(line.split()) <= 30):
             removed.append(line)  # a photo caption is the line right above its credit
             continue
-        unit = classify(line, markdown, in_comments, blank)
+        previous_line = lines[i - 1].strip() if i else ""
+        in_a_list = bool(BULLET.match(next_line) or BULLET.match(previous_line))  # bullets on adjacent lines
+        unit = classify(line, markdown, in_comments, blank, sub_heading_follows=not in_a_list)
+        unit.last_line = len(line)
+        indent = len(raw) - len(raw.lstrip())
+        if markdown and unit.kind == "item" and indent >= 2 and unit.text.startswith("- "):
+            unit.text = "  " * (1 if indent < 6 else 2) + unit.text  # a nested item keeps its level
+        if markdown and unit.kind == "paragraph" and indent >= 2 and not blank and units and units[-1].kind == "item":
+            units[-1].text, units[-1].last_line = f"{units[-1].text} {unit.text}", unit.last_line
+            continue  # a list item continued on an indented line
+        if not unit.text.strip("-*• ") or FILE_LINE.match(unit.text):
+            removed.append(line)  # nothing left but markup, or only links to attached files
+            continue
         following = next_text[i]
-        if unit.kind == "heading" and not markdown and following[:1].islower():
+        if unit.kind == "heading" and not markdown and (following[:1].islower() or (wrapped and len(line) >= 0.6 * wrapped)):
             unit.kind = "paragraph"  # the line continues on the next one: a broken sentence, not a heading
         units.append(unit)
         blank = False
     return units
 
 
-def classify(line: str, markdown: bool, in_comments: bool, after_blank: bool) -> Unit:
+def classify(line: str, markdown: bool, in_comments: bool, after_blank: bool, sub_heading_follows: bool = True) -> Unit:
+    """A line as heading, item or paragraph. A bold bullet („- **Titel**“) heads the text under it,
+    unless it stands in a run of bullets on adjacent lines: then it is a list item."""
     if markdown:
         heading = MD_HEADING.match(line)
         if heading:
@@ -143,12 +181,15 @@ def classify(line: str, markdown: bool, in_comments: bool, after_blank: bool) ->
         bold = MD_BOLD_ONLY.match(line)
         if bold:
             text = strip_markup(bold.group(2)).rstrip(":").strip()
-            if bold.group(1):
+            if bold.group(1) and sub_heading_follows and not SENTENCE_END.search(text):
                 return Unit("heading", text, BULLET_LEVEL, after_blank)
+            if bold.group(1):
+                return Unit("item", "- " + text, 0, after_blank)
             return Unit("verbatim", text, 0, after_blank)
         text = strip_markup(line)
-        if re.match(r"^[-*]\s+", text):
-            return Unit("item", "- " + text[2:].strip(), 0, after_blank)
+        bullet = BULLET.match(text)
+        if bullet:
+            return Unit("item", "- " + text[bullet.end():].strip(), 0, after_blank)
         return Unit("item" if ITEM.match(text) else "paragraph", text, 0, after_blank)
     if ITEM.match(line):
         return Unit("item", line, 0, after_blank, in_comments)
@@ -157,8 +198,20 @@ def classify(line: str, markdown: bool, in_comments: bool, after_blank: bool) ->
     return Unit("paragraph", line, 0, after_blank, in_comments)
 
 
-def repair_breaks(units: list[Unit], markdown: bool) -> list[Unit]:
-    """Rejoin sentences broken by the PDF conversion, and words hyphenated across lines."""
+def wrap_width(text: str) -> int:
+    """The line width of hard-wrapped text (PDF exports: most lines end near the same column), or 0
+    when lines are paragraphs of their own."""
+    lengths = sorted(len(line.strip()) for line in text.split("\n") if line.strip())
+    if len(lengths) < 8:
+        return 0
+    width = lengths[int(len(lengths) * 0.9)]
+    near = sum(1 for n in lengths if n >= 0.75 * width)
+    return width if 50 <= width <= 140 and near >= len(lengths) / 3 else 0
+
+
+def repair_breaks(units: list[Unit], markdown: bool, wrapped: int = 0) -> list[Unit]:
+    """Rejoin sentences broken by the PDF conversion, and words hyphenated across lines. With a
+    wrap width, a long line without final punctuation continues on the next line (no blank between)."""
     out: list[Unit] = []
     seen_heading = False
     for unit in units:
@@ -169,10 +222,12 @@ def repair_breaks(units: list[Unit], markdown: bool) -> list[Unit]:
             first = unit.text.split()[0]
             hyphenated = re.search(r"[a-zäöüß]-$", prev.text) and first[0].islower() and first not in KEEP_HYPHEN_WORDS
             if hyphenated:
-                prev.text = prev.text[:-1] + unit.text
+                prev.text, prev.last_line = prev.text[:-1] + unit.text, unit.last_line
                 continue
-            if first[0].islower() or (markdown and seen_heading):
-                prev.text = f"{prev.text} {unit.text}"
+            continued = wrapped and not unit.after_blank and prev.last_line >= 0.6 * wrapped
+            broken = markdown and seen_heading and prev.kind == "paragraph"  # a converted PDF's sentence split by a blank line
+            if (first[0].islower() and (prev.kind == "paragraph" or not unit.after_blank)) or broken or continued:
+                prev.text, prev.last_line = f"{prev.text} {unit.text}", unit.last_line
                 continue
         out.append(unit)
     return out
@@ -199,5 +254,6 @@ def build_blocks(units: list[Unit]) -> list[Block]:
 def clean(doc: LoadedDocument) -> CleanDocument:
     """The pipeline's clean step: debris out, breaks repaired, structure kept."""
     removed: list[str] = []
-    units = repair_breaks(split_units(doc, removed), doc.fmt == "markdown")
+    wrapped = wrap_width(doc.text)
+    units = repair_breaks(split_units(doc, removed, wrapped), doc.fmt == "markdown", wrapped)
     return CleanDocument(doc.meta, build_blocks(units), removed)
