@@ -8,6 +8,7 @@ analysis and the refusal check read; nobody else tokenises the corpus.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import math
 import threading
@@ -84,6 +85,8 @@ class Snapshot:
     terms: dict[str, ChunkTerms]  # per chunk id
     doc_freq: Counter  # chunks containing each term
     surface: dict[str, list[str]]  # surface words (4+ letters) by first letter, for typo correction
+    sorted_terms: list[str] = field(default_factory=list)  # every term, sorted: compounds by their first part
+    reversed_terms: list[str] = field(default_factory=list)  # every term reversed, sorted: compounds by their head
 
 
 def by_date(documents, newest_first: bool = True) -> list[StoredDocument]:
@@ -157,7 +160,8 @@ class SearchIndex:
                 surface.setdefault(word[0], set()).add(word)
         self._snap = Snapshot(stamp, {d.meta.doc_id: d for d in documents}, by_id, sections, lexical,
                               stored_promises(documents), np.array([by_id[i].doc_id for i in lexical.ids], dtype=object),
-                              terms, doc_freq, {k: sorted(v) for k, v in surface.items()})
+                              terms, doc_freq, {k: sorted(v) for k, v in surface.items()},
+                              sorted(doc_freq), sorted(term[::-1] for term in doc_freq))
         self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
 
@@ -195,6 +199,23 @@ class SearchIndex:
         """The BM25 terms of a chunk (title and section included), as indexed."""
         cached = self._snap.terms.get(chunk_id)
         return cached.terms if cached else ()
+
+    def compounds_of(self, stem: str, limit: int = 12) -> tuple[list[str], list[str]]:
+        """Corpus terms that are compounds with `stem` as their head ('beitrag' → 'mitgliedsbeitrag')
+        and as their first part ('software' → 'softwareplattform'); at most `limit` of each."""
+        def starting(items: list[str], key: str) -> list[str]:
+            i = bisect.bisect_left(items, key)
+            out = []
+            while i < len(items) and items[i].startswith(key) and len(out) < limit:
+                if len(items[i]) >= len(key) + 3:
+                    out.append(items[i])
+                i += 1
+            return out
+
+        if len(stem) < 4:
+            return [], []
+        heads = [r[::-1] for r in starting(self._snap.reversed_terms, stem[::-1])]
+        return heads, starting(self._snap.sorted_terms, stem)
 
     def surface_words(self, first_letter: str) -> list[str]:
         """Corpus words of four or more letters starting with `first_letter`, for typo correction."""
