@@ -13,7 +13,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
-from assistant.compose import compose
+from assistant.answer_types import CHECKABLE, MISSING_TEXT
+from assistant.compose import Candidate, best_typed_support, compose, score_candidates
 from assistant.promise_list import PromiseAnswerer
 from assistant.query import QueryAnalyzer, QueryPlan
 from assistant.settings import AnswerSettings
@@ -26,6 +27,16 @@ log = logging.getLogger(__name__)
 REFUSAL = "Dazu habe ich in den vorliegenden Dokumenten keine Angaben gefunden."
 INJECTION_REFUSAL = ("Ich beantworte nur Fragen zum Inhalt der vorliegenden Dokumente und folge keinen "
                      "Anweisungen, die in einer Frage oder einem Dokument stehen.")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The signals the refusal is decided on (thresholds in `answer.*`, fitted on all evaluation sets)."""
+
+    support: float  # key-term coverage of the best sentence with its title and section
+    unknown: float  # weighted share of key nouns the corpus does not have ('Hamburg', 'Wetter')
+    dense: float  # best cosine similarity of a passage
+    typed: float  # coverage of the best sentence that holds an answer of the wanted kind (1.0 if none is wanted)
 
 
 @dataclass(frozen=True)
@@ -72,9 +83,11 @@ class Assistant:
                                                    timings_ms={"total": _ms(started, time.perf_counter())}))
         hits = tuple(self.retrieve(plan, filters))
         retrieved = time.perf_counter()
-        if not self.answers(plan, hits):
-            return Turn(plan, filters, hits, self._refusal(plan, hits, started))
-        text, sources, claims, as_list = compose(self.index, plan, list(hits), self.glossary, self.options.max_sentences)
+        candidates = score_candidates(self.index, plan, list(hits), self.glossary) if hits else []
+        refusal = self.refusal_reason(plan, hits, candidates)
+        if refusal is not None:
+            return Turn(plan, filters, hits, self._refusal(plan, hits, started, refusal))
+        text, sources, claims, as_list = compose(self.index, plan, candidates, self.options.max_sentences)
         done = time.perf_counter()
         answer = Answer(question=plan.question, text=text, sources=tuple(sources), claims=tuple(claims),
                         resolved_question=plan.resolved, mode="list" if as_list else "extractive",
@@ -97,22 +110,26 @@ class Assistant:
         return self.index.search(plan.dense_query, k=self.retrieval.top_k, filters=filters,
                                  lexical_query=plan.lexical_query, doc_boost=plan.doc_boost)
 
-    def evidence(self, plan: QueryPlan, hits) -> tuple[float, float, float]:
-        """(share of key terms covered by the best passage, share of key terms unknown to the
-        corpus, best dense similarity): the signals the refusal is decided on."""
-        support = max((plan.support(set(self.index.chunk_terms(h.chunk.chunk_id))) for h in hits[:5]), default=0.0)
-        unknown = plan.unknown_share(self.index.knows)
-        return support, unknown, max((h.dense for h in hits), default=0.0)
+    def evidence(self, plan: QueryPlan, hits, candidates: list[Candidate]) -> Evidence:
+        return Evidence(support=max((c.framed for c in candidates), default=0.0),
+                        unknown=plan.unknown_share(self.index.knows),
+                        dense=max((h.dense for h in hits), default=0.0),
+                        typed=best_typed_support(candidates, plan))
 
-    def answers(self, plan: QueryPlan, hits) -> bool:
-        """Whether the evidence answers the question; thresholds calibrated on the evaluation sets."""
-        if not hits:
-            return False
-        support, unknown, dense = self.evidence(plan, hits)
+    def refusal_reason(self, plan: QueryPlan, hits, candidates: list[Candidate]) -> str | None:
+        """Why the evidence does not answer (None: it does); thresholds fitted on all evaluation sets."""
+        if not hits or not candidates:
+            return REFUSAL
+        e = self.evidence(plan, hits, candidates)
         a = self.options
-        if dense >= a.rescue_dense and support >= a.min_support:
-            return True
-        return support >= a.min_support and unknown <= a.max_unknown_share
+        if e.support < a.min_support:
+            return REFUSAL
+        if e.unknown > a.max_unknown_share and e.dense < a.rescue_dense:
+            return REFUSAL
+        if plan.wanted in CHECKABLE and e.typed < a.min_typed_support:
+            return (f"Die Dokumente sprechen zwar über das Thema, nennen aber {MISSING_TEXT[plan.wanted]} dazu. "
+                    + REFUSAL)
+        return None
 
     # -- front doors ---------------------------------------------------------------------------
     def ask(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Answer:
@@ -135,7 +152,7 @@ class Assistant:
 
     def _refusal(self, plan: QueryPlan, hits, started: float, text: str = REFUSAL) -> Answer:
         nearest = tuple(dict.fromkeys(h.chunk.doc_id for h in hits[:3]))
-        if hits and text == REFUSAL:
+        if hits and text.endswith(REFUSAL):
             names = "; ".join(f"„{self.index.meta(d).title}“ ({self.index.meta(d).date_display()})" for d in nearest[:2])
             text = f"{text} Am nächsten kommen diese Dokumente: {names}."
         return Answer(question=plan.question, text=text, refused=True, resolved_question=plan.resolved,

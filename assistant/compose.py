@@ -1,25 +1,35 @@
-"""The extractive answer: verbatim sentences from the retrieved passages, each with its citation.
+"""The extractive answer: the sentences of the retrieved passages that answer, each with its citation.
 
-Sentences are scored by how much of the question they cover (IDF-weighted, with glossary
-expansions), how well their passage ranked, and, for questions about promises, whether they state
-an intention. Redundant sentences are dropped. When the best evidence is an enumeration, the
-items are given. Every sentence is a slice of its passage, so quotes are verbatim by construction.
+Every sentence of the top passages is a candidate. It is scored by how much of the question's key
+terms it covers on its own, with its neighbours, and with its document's title and section
+(IDF-weighted, glossary expansions and compound parts included), by how well its passage ranked,
+and by whether it holds an answer of the kind the question wants (a number for „wie viele“, a date
+for „wann“, a name for „wer“ …; see `answer_types`). The best sentence answers; another is added
+only when it is nearly as good and covers something the first does not, so answers stay short.
+An enumeration is answered with its items, in document order, after their lead-in. Quotes are
+slices of the passages, so they are verbatim by construction.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+from assistant.answer_types import CHECKABLE, GENERIC_COUNTS, TYPED, Wanted, holds, labelled
 from assistant.query import Glossary, QueryPlan
 from assistant.types import Claim, Source
-from index.clean import ITEM
+from index.clean import BULLET, ITEM
 from index.lexical import tokenize
-from index.model import Chunk
 from index.retrieve import Hit, SearchIndex
 from index.split import sentence_spans
 
 LABEL = re.compile(r"^(\d{1,2}\.\s+[^:„\"]{3,80}?):")
+# Sentences that lean on the one before („Er …“, „Andererseits …“) are quoted with it.
+LEANS_BACK = re.compile(r"^\W*(?:er|sie|es|dies\w*|das|dort|dabei|dazu|damit|daher|deshalb|andererseits|außerdem|zudem|"
+                        r"auch|allerdings|jedoch|trotzdem|hierzu|hierfür|davon|darüber)\b", re.IGNORECASE)
+NUMBERED = re.compile(r"^\s*(\d{1,2}[.)])\s+")
+MAX_WORDS = 70  # a fact answer quotes at most about this many words (the lead-in aside)
+SUMMARY_SENTENCES = 3
 
 
 @dataclass
@@ -31,6 +41,21 @@ class Candidate:
     score: float = 0.0
     is_item: bool = False
     stems: frozenset[str] = frozenset()
+    own: float = 0.0  # key-term coverage of the sentence alone
+    focus: float = 0.0  # coverage of the key terms its title, section and publisher do not already name
+    framed: float = 0.0  # … with its document's title and section
+    typed: bool = False  # holds an answer of the wanted kind
+    covered: frozenset[str] = field(default_factory=frozenset)  # key terms it covers
+    pair: str = ""  # for two sentences quoted together: the first of them
+    lead: frozenset[str] = frozenset()  # for a list item: the terms of its enumeration's lead-in
+    context: frozenset[str] = frozenset()  # the terms of its document's title, section and publisher
+
+    @property
+    def words(self) -> int:
+        return len(self.text.split())
+
+
+OWN_WEIGHT = 0.15  # what the sentence itself says breaks ties among sentences under one heading
 
 
 def passage_sentences(hit: Hit) -> list[Candidate]:
@@ -45,64 +70,200 @@ def passage_sentences(hit: Hit) -> list[Candidate]:
     return out
 
 
-def score_candidates(plan: QueryPlan, hits: list[Hit], glossary: Glossary) -> list[Candidate]:
-    best = hits[0].score if hits else 1.0
-    candidates = []
+def quotable(cand: Candidate) -> bool:
+    """Bare headings, lone labels and markup are never quoted: a candidate has two words at least."""
+    return len(re.findall(r"\w{2,}", cand.text)) >= 2
+
+
+def paired(sentences: list[Candidate]) -> list[Candidate]:
+    """Each sentence, and each with the next one of the same line when both are short: an answer
+    split by the sentence splitter („Vortrag „…“. Lars Brügner, Bürgermeister …“) is whole again."""
+    out = list(sentences)
+    for a, b in zip(sentences, sentences[1:]):
+        joined = a.hit.chunk.text[a.start - a.hit.chunk.start:b.end - a.hit.chunk.start]
+        introduces = a.text.rstrip().endswith(":") and not b.is_item  # „Schreiben Sie uns an:“ + the addresses
+        if ("\n" not in joined or introduces) and a.words + b.words <= 40:
+            out.append(Candidate(a.hit, joined, a.start, b.end, is_item=a.is_item, stems=a.stems | b.stems, pair=a.text))
+    return out
+
+
+def lead_of(index: SearchIndex, item: Candidate) -> frozenset[str]:
+    """The terms of the line that introduces a list item's enumeration („Deshalb wollen wir:“,
+    „Position der Gemeinde beim …:“), found in the document above the run of items."""
+    text = index.documents[item.hit.chunk.doc_id].text
+    pos = text.rfind("\n", 0, item.start)
+    while pos > 0:
+        start = text.rfind("\n", 0, pos) + 1
+        line = text[start:pos]
+        if not ITEM.match(line) and line.strip():
+            return frozenset(tokenize(line)) if line.rstrip().endswith(":") else frozenset()
+        pos = start - 1
+    return frozenset()
+
+
+def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], glossary: Glossary) -> list[Candidate]:
+    """Every quotable sentence of the passages, scored; one candidate per document position."""
+    plan = with_names(plan, hits)
+    must = measured(plan)
+    by_position: dict[tuple[str, int], Candidate] = {}
     for rank, hit in enumerate(hits):
-        context = frozenset(tokenize(f"{hit.meta.title} {hit.chunk.section_path}"))
-        for cand in passage_sentences(hit):
-            if glossary.is_injection(cand.text):  # an instruction planted in a document is never repeated
+        named = " ".join(hit.meta.aliases) if hit.chunk.doc_id in plan.routed_docs else ""
+        context = frozenset(tokenize(f"{hit.meta.title} {hit.chunk.section_path} {hit.meta.publisher} {named}"))
+        rest = [t for t in plan.key_terms if t.coverage(context) < 1]  # what the document's name does not say
+        sentences = passage_sentences(hit)
+        for cand in paired(sentences):
+            if not quotable(cand) or glossary.is_injection(cand.text):  # a planted instruction is never repeated
                 continue
-            words = len(cand.text.split())
-            coverage = plan.support(set(cand.stems))
-            framed = plan.support(set(cand.stems | context))
-            prior = hit.score / best
-            cand.score = 0.35 * coverage + 0.3 * framed + 0.35 * prior
+            near = set(cand.stems).union(*(s.stems for s in sentences if cand.start - 300 < s.start < cand.end + 300))
+            lead = cand.lead = lead_of(index, cand) if cand.is_item else frozenset()  # an item says what its lead-in says
+            cand.context = context
+            cand.own = plan.support(set(cand.stems))
+            cand.framed = plan.support(set(cand.stems | context | lead))
+            cand.focus = plan.support(set(cand.stems | lead), rest) if rest else 0.5
+            cand.covered = frozenset(t.word for t in plan.key_terms if t.covered(cand.stems | context))
+            cand.typed = plan.wanted in TYPED and holds(plan.wanted, cand.text) and \
+                (must is None or names(must, cand.stems | lead | context))
+            prior = 1 / (1 + 0.25 * rank)  # the passage ranking (dense and BM25 fused) as a prior
+            if hit.chunk.doc_id == hits[0].chunk.doc_id:
+                prior += 0.2  # the best-ranked document is the right one far more often than not
+            cand.score = (0.35 * cand.framed + 0.2 * cand.focus + OWN_WEIGHT * cand.own + 0.1 * plan.support(near)
+                          + 0.25 * prior)
+            if cand.pair.rstrip().endswith("?") and plan.support(set(tokenize(cand.pair))) >= 0.5:
+                cand.score += 0.1  # the text asks the question itself; the next sentence answers it
+            if cand.typed:
+                strong = 0.3 if plan.wanted in CHECKABLE else 0.2  # an amount, number or date is unmistakable
+                if labelled(plan.wanted, cand.text):  # „Ort: Rathaus“ says it outright, about its section
+                    strong += 0.3 + OWN_WEIGHT * (cand.framed - cand.own)
+                cand.score += strong
             if plan.wants_intent and glossary.is_intent_sentence(cand.text):
                 cand.score += 0.15
             if hit.chunk.is_comment and not plan.wants_comments:
                 cand.score *= 0.4
-            if words < 5 and not cand.is_item:
-                cand.score *= 0.5
-            candidates.append(cand)
-    return sorted(candidates, key=lambda c: -c.score)
+            if cand.words > 60:
+                cand.score *= 0.9
+            key = (hit.chunk.doc_id, cand.start, cand.end)
+            if key not in by_position or by_position[key].score < cand.score:
+                by_position[key] = cand
+    return sorted(by_position.values(), key=lambda c: -c.score)
+
+
+def with_names(plan: QueryPlan, hits: list[Hit]) -> QueryPlan:
+    """A person's first and last name („Sascha Mader“) count as one key term when the passages name
+    the person so: the person then does not weigh twice as much as what is asked about them."""
+    text = " ".join(h.chunk.text.lower() for h in hits)
+    terms, merged = list(plan.key_terms), False
+    for i in range(len(terms) - 1):
+        a, b = terms[i], terms[i + 1]
+        comparable = a and b and min(a.weight, b.weight) >= 0.5 * max(a.weight, b.weight)  # not „Theater Dortmund“
+        if comparable and a.noun and b.noun and " " not in a.word + b.word and f"{a.word} {b.word}" in text:
+            terms[i] = replace(a, word=f"{a.word} {b.word}", stems=a.stems | b.stems, own=a.own | b.own,
+                               weight=max(a.weight, b.weight))
+            terms[i + 1] = None
+            merged = True
+    return replace(plan, key_terms=[t for t in terms if t]) if merged else plan
 
 
 def _similar(a: Candidate, b: Candidate) -> bool:
+    """Overlapping spans of the same document, or nearly the same words."""
+    if a.hit.chunk.doc_id == b.hit.chunk.doc_id and a.start < b.end and b.start < a.end:
+        return True
     if not a.stems or not b.stems:
         return a.text == b.text
     return len(a.stems & b.stems) / len(a.stems | b.stems) >= 0.6 or a.text in b.text or b.text in a.text
 
 
-def select_sentences(candidates: list[Candidate], max_sentences: int, max_sources: int = 3) -> list[Candidate]:
-    """Best first, then every strong enough, non-redundant sentence from at most a few passages."""
+def select_sentences(index: SearchIndex, candidates: list[Candidate], plan: QueryPlan,
+                     max_sentences: int) -> list[Candidate]:
+    """The best sentence; then, for broad questions a few more, for specific ones only a sentence
+    that is nearly as good and covers a key term the others do not. Stays within `MAX_WORDS`."""
     if not candidates:
         return []
-    chosen = [candidates[0]]
-    floor = candidates[0].score * 0.62
+    best = candidates[0]
+    chosen = [best]
+    broad = plan.wants_summary or plan.wants_list
+    typed = plan.wanted in TYPED
+    limit = min(max_sentences, SUMMARY_SENTENCES if broad else 2)
+    floor = best.score * (0.7 if broad else 0.8 if not typed else 0.85)
+    covered = set(best.covered)
     for cand in candidates[1:]:
-        if len(chosen) >= max_sentences or cand.score < floor:
+        if len(chosen) >= limit or cand.score < floor:
             break
-        if any(_similar(cand, c) for c in chosen):
+        if any(_similar(cand, c) for c in chosen) or cand.hit.chunk.doc_id != best.hit.chunk.doc_id and not broad:
             continue
-        if len({c.hit.chunk.doc_id for c in chosen} | {cand.hit.chunk.doc_id}) > max_sources:
+        adds = cand.covered - covered
+        if typed and not adds and not (cand.typed and not best.typed):
+            continue  # a number or a name is answered once; a second sentence must add something
+        if sum(c.words for c in chosen) + cand.words > MAX_WORDS:
             continue
         chosen.append(cand)
-    return chosen
+        covered |= cand.covered
+    return with_context(index, chosen)
 
 
-def list_items(index: SearchIndex, chunk: Chunk) -> list[tuple[Chunk, str, int]]:
-    """The enumerated items of the chunk's section, in order, with the chunk that holds each."""
-    seen, out = set(), []
-    for part in index.section_chunks(chunk):
-        offset = 0
-        for line in part.text.split("\n"):
-            start = part.start + offset
-            if ITEM.match(line) and start not in seen:  # overlapping chunks repeat an item
-                seen.add(start)
-                out.append((part, line, start))
-            offset += len(line) + 1
+def previous_sentence(index: SearchIndex, cand: Candidate) -> Candidate | None:
+    """The sentence right before `cand` in the same block of the document, cited from the passage
+    that holds it (an overlapping chunk may start right at `cand`)."""
+    text = index.documents[cand.hit.chunk.doc_id].text
+    start = text.rfind("\n", 0, cand.start) + 1
+    spans = [(start + a, start + b) for a, b in sentence_spans(text[start:cand.start])]
+    if not spans or spans[-1][1] < cand.start - 2:
+        return None
+    a, b = spans[-1]
+    chunk = cand.hit.chunk if cand.hit.chunk.start <= a else next(
+        (c for c in index.document_chunks(cand.hit.chunk.doc_id) if c.start <= a and b <= c.end), None)
+    if chunk is None:
+        return None
+    hit = cand.hit if chunk is cand.hit.chunk else Hit(chunk, cand.hit.meta, 0.0)
+    return Candidate(hit, text[a:b], a, b, stems=frozenset(tokenize(text[a:b])))
+
+
+def with_context(index: SearchIndex, chosen: list[Candidate]) -> list[Candidate]:
+    """A sentence that leans on the one before it („Diesen Leitsatz …“, „Er …“, „Andererseits …“)
+    is quoted with it, when the answer stays short."""
+    out = list(chosen)
+    for cand in chosen:
+        if not LEANS_BACK.match(cand.text) or cand.is_item or cand.pair:
+            continue
+        previous = previous_sentence(index, cand)
+        if previous and quotable(previous) and not any(_similar(previous, c) for c in out) \
+                and sum(c.words for c in out) + previous.words <= MAX_WORDS:
+            out.insert(out.index(cand), previous)
     return out
+
+
+def item_run(index: SearchIndex, hit: Hit, offset: int) -> list[tuple[int, int]]:
+    """Document spans of the list items that follow `offset` (or contain it): one contiguous
+    enumeration of the cleaned document, in order."""
+    text = index.documents[hit.chunk.doc_id].text
+    lines, pos = [], 0
+    for line in text.split("\n"):
+        lines.append((pos, pos + len(line), line))
+        pos += len(line) + 1
+    start = next((i for i, (a, b, _) in enumerate(lines) if a <= offset <= b), None)
+    if start is None:
+        return []
+    depth = lambda line: len(line) - len(line.lstrip())  # noqa: E731
+    if ITEM.match(lines[start][2]) and start + 1 < len(lines) and ITEM.match(lines[start + 1][2]) \
+            and depth(lines[start + 1][2]) > depth(lines[start][2]):  # „- Hauptthemen“ and its sub-items
+        level, children = depth(lines[start + 1][2]), []
+        for a, b, line in lines[start + 1:]:
+            if not ITEM.match(line) or depth(line) < level:
+                break
+            if depth(line) == level:
+                children.append((a, b))
+        return children
+    i = start if ITEM.match(lines[start][2]) else start + 1
+    while i < len(lines) and not lines[i][2].strip():  # the list may follow its lead-in after a blank line
+        i += 1
+    if i >= len(lines) or not ITEM.match(lines[i][2]):
+        return []
+    while i > 0 and ITEM.match(lines[i - 1][2]) and lines[i - 1][2].strip():
+        i -= 1
+    run = []
+    while i < len(lines) and ITEM.match(lines[i][2]):
+        run.append((lines[i][0], lines[i][1]))
+        i += 1
+    return run
 
 
 def item_label(line: str) -> str:
@@ -115,35 +276,59 @@ def item_label(line: str) -> str:
 
 
 def list_answer(index: SearchIndex, best: Candidate, plan: QueryPlan, candidates: list[Candidate]) -> list[Candidate] | None:
-    """When the best evidence is (or introduces) an enumeration, give its items."""
-    items = list_items(index, best.hit.chunk)
-    if len(items) < 2:
-        return None
+    """When the best evidence is (or introduces) an enumeration, give its items after their lead-in."""
+    if plan.wants_summary and not best.is_item and not best.text.rstrip().endswith(":"):
+        intro = next((c for c in candidates[:8] if c.text.rstrip().endswith(":") and not c.pair
+                      and c.hit.chunk.doc_id == best.hit.chunk.doc_id and c.score >= 0.8 * best.score), None)
+        best = intro or best  # „Was fordern … beim Schulbau?“: the demands listed after „Deshalb wollen wir:“
     introduces = best.text.rstrip().endswith(":")
-    if not (introduces or plan.wants_list):
-        return None  # a specific question answered by one item gets that item's sentences
-    hit_of = {c.hit.chunk.chunk_id: c.hit for c in candidates}
-    out: list[Candidate] = []
-    intro = next((c for c in candidates if c.hit.chunk.section_path == best.hit.chunk.section_path
-                  and c.hit.chunk.doc_id == best.hit.chunk.doc_id and c.text.rstrip().endswith(":")), None)
-    if intro:
-        out.append(intro)
-    for chunk, line, start in items:
+    short_item = best.is_item and best.words <= 15 and plan.wants_summary  # one point of a list of measures
+    if not (introduces or plan.wants_list or short_item):
+        return None  # a specific question answered by one item gets that item's sentence
+    run = item_run(index, best.hit, best.end if introduces or best.is_item else best.start)
+    if len(run) < 2:
+        return None
+    text = index.documents[best.hit.chunk.doc_id].text
+    intro = best if introduces else next(
+        (c for c in candidates if c.hit.chunk.doc_id == best.hit.chunk.doc_id and c.text.rstrip().endswith(":")
+         and 0 <= run[0][0] - c.end <= 3), None)
+    out = [intro] if intro else []
+    for a, b in run:
+        line = text[a:b]
         label = item_label(line)
-        hit = hit_of.get(chunk.chunk_id) or Hit(chunk, index.meta(chunk.doc_id), 0.0)
-        out.append(Candidate(hit, label, start, start + len(label), is_item=True))
-    return out
+        chunk = next((c for c in index.section_chunks(best.hit.chunk) if c.start <= a and a + len(label) <= c.end), None)
+        chunk = chunk or next((c for c in index.document_chunks(best.hit.chunk.doc_id) if c.start <= a < c.end), None)
+        if chunk is None:
+            continue
+        hit = next((c.hit for c in candidates if c.hit.chunk.chunk_id == chunk.chunk_id), None) or \
+            Hit(chunk, index.meta(chunk.doc_id), 0.0)
+        out.append(Candidate(hit, label, a, a + len(label), is_item=True))
+    return out if len(out) >= 2 else None
 
 
 def lead_in(meta, is_comment: bool) -> str:
-    intro = meta.cite_as or f"In „{meta.title}“ ({meta.publisher})"
+    """How the answer introduces a document: its manifest wording, else title, publisher and date."""
+    date = meta.date_display() if meta.date else ""
     if is_comment:
-        return f"Ein Leserkommentar unter dem Beitrag „{meta.title}“ ({meta.date_display()}) lautet:"
-    return f"{intro} ({meta.date_display()}) heißt es:"
+        return f"Ein Leserkommentar unter dem Beitrag „{meta.title}“{f' ({date})' if date else ''} lautet:"
+    if meta.cite_as:
+        return f"{meta.cite_as}{f' ({date})' if date else ''} heißt es:"
+    about = ", ".join(p for p in (meta.publisher if meta.publisher != "unbekannt" else "", date) if p)
+    return f"In „{meta.title}“{f' ({about})' if about else ''} heißt es:"
+
+
+def shown(cand: Candidate, as_list: bool) -> str:
+    """The line an item is shown as: its own number kept („1. …“), a bullet for the rest."""
+    if not (as_list and cand.is_item):
+        return f" {BULLET.sub('', cand.text).strip() if cand.is_item else cand.text}"  # an item quoted in a sentence
+    number = NUMBERED.match(cand.text)
+    text = BULLET.sub("", cand.text) if not number else cand.text
+    return f"\n{text}" if number else f"\n- {text}"
 
 
 def render(selected: list[Candidate], as_list: bool) -> tuple[str, list[Source], list[Claim]]:
-    """Group sentences by document (best group first), number the passages, and cite each sentence."""
+    """Group sentences by document (best group first, each in document order), number the passages,
+    and cite each sentence."""
     numbers: dict[str, int] = {}
     spans: dict[str, list[Candidate]] = {}
     for cand in selected:
@@ -156,10 +341,11 @@ def render(selected: list[Candidate], as_list: bool) -> tuple[str, list[Source],
     paragraphs, claims = [], []
     for (doc_id, is_comment), cands in groups.items():
         parts = [lead_in(cands[0].hit.meta, is_comment)]
-        for cand in cands:
+        ordered = cands if as_list else sorted(cands, key=lambda c: c.start)
+        for cand in ordered:
             n = numbers[cand.hit.chunk.chunk_id]
             claims.append(Claim(cand.text, n))
-            parts.append(f"\n- {cand.text} [{n}]" if as_list and cand.is_item else f" {cand.text} [{n}]")
+            parts.append(f"{shown(cand, as_list)} [{n}]")
         paragraphs.append("".join(parts).replace(": \n", ":\n"))
     sources = [make_source(n, spans[cid]) for cid, n in numbers.items()]
     return "\n\n".join(paragraphs), sources, claims
@@ -171,13 +357,39 @@ def make_source(n: int, cands: list[Candidate]) -> Source:
     return Source.from_chunk(n, hit.chunk, hit.meta, min(c.start for c in cands), max(c.end for c in cands))
 
 
-def compose(index: SearchIndex, plan: QueryPlan, hits: list[Hit], glossary: Glossary,
+def compose(index: SearchIndex, plan: QueryPlan, candidates: list[Candidate],
             max_sentences: int) -> tuple[str, list[Source], list[Claim], bool]:
     """The extractive answer text, its sources and claims, and whether it is a list."""
-    candidates = score_candidates(plan, hits, glossary)
     if not candidates:
         return "", [], [], False
     listed = list_answer(index, candidates[0], plan, candidates)
-    selected = listed or select_sentences(candidates, max_sentences)
+    selected = listed or select_sentences(index, candidates, plan, max_sentences)
     text, sources, claims = render(selected, bool(listed))
     return text, sources, claims, bool(listed)
+
+
+def names(term, stems) -> bool:
+    """Whether `stems` name the term itself: fully, or by its head noun when the corpus knows all of
+    its other parts („Beitrag“ for „Mitgliedsbeitrag“, not „Hebesatz“ for a „Gewerbesteuer“ it never mentions)."""
+    cover = term.coverage(stems)
+    return cover == 1.0 or (cover > 0 and term.unknown_parts == 0 and bool(term.parts or term.head))
+
+
+def measured(plan: QueryPlan):
+    """The key term a typed answer must name: what is counted or measured („wie viele Sitze“, „wie hoch
+    ist der Hebesatz“: a number of something else is no answer); for a date, the question's main noun."""
+    if plan.wanted not in TYPED:
+        return None
+    must = plan.term(plan.counted) if plan.counted and plan.counted not in GENERIC_COUNTS else None
+    if must is None and plan.wanted == Wanted.DATE:
+        nouns = [t for t in plan.key_terms if t.noun and t.known]
+        must = max(nouns, key=lambda t: t.weight) if nouns else None
+    return must
+
+
+def best_typed_support(candidates: list[Candidate], plan: QueryPlan) -> float:
+    """How well the best sentence that holds an answer of the wanted kind (and names what is measured)
+    covers the question; 1.0 when no kind of answer is wanted."""
+    if plan.wanted not in TYPED:
+        return 1.0
+    return max((c.framed for c in candidates if c.typed), default=0.0)

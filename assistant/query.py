@@ -9,13 +9,15 @@ Corpus statistics (document frequencies, the vocabulary) are the index's; this m
 from __future__ import annotations
 
 import difflib
+import bisect
 import re
 from dataclasses import dataclass, field
 
 import yaml
 
+from assistant.answer_types import Wanted, counted_noun, wanted, without_question_phrase
 from assistant.prompts import read_data
-from index.lexical import STOPWORDS, WORD, tokenize
+from index.lexical import SEPARABLE, STOPWORDS, WORD, compound_parts, lemma, tokenize, verb_without_prefix
 from index.options import RetrievalOptions
 from index.retrieve import SearchIndex
 
@@ -26,6 +28,18 @@ PRONOUNS = re.compile(r"\b(er|sie|ihn|ihm|ihr|sein|seine|seinen|seinem|seiner|ih
 THING_PRONOUNS = re.compile(r"\b(dort|da|dazu|davon|darüber|damit|dabei|daran|there|that)\b", re.I)
 GENERIC_TYPES = {"Pressemitteilung", "Zeitungsartikel", "Dokument"}
 COMMENT_WORDS = re.compile(r"\b(leser|kommentar|kommentare|leserkommentar|reaktionen der leser)", re.I)
+DEFINITION = re.compile(r"^\W*(?:und\s+)?was\s+(?:ist|sind|bedeutet|bedeuten|meint|versteht man unter)\b", re.I)
+HEAD_CREDIT = 0.6  # a compound's head alone ("Beitrag" for "Mitgliedsbeitrag") says part of what is asked
+NOT_A_NOUN_WEIGHT = 0.5  # lower-case words (verbs, adjectives) say less about what is asked than nouns and names
+# A noun in a temporal phrase („vor seiner Wahl“, „nach dem Amtsantritt“) dates the question; it is
+# not what the question is about.
+TEMPORAL = re.compile(r"\b(?:vor|nach|seit|während|bis zu[mr]?|kurz vor|kurz nach)\s+(?:der|dem|den|seiner|seinem|ihrer|"
+                      r"ihrem|einer|einem|meiner|unserer)?\s*([A-ZÄÖÜ][\wäöüß-]+)")
+TEMPORAL_WEIGHT = 0.5
+# Broad questions ("Was sagt … zu …?", "Was plant …?") may be answered with a few sentences.
+SUMMARY = re.compile(r"^\W*(?:und\s+)?(?:was|welche\w*|wie)\b.{0,80}\b(?:sagt|sagen|steht|stehen|plant|planen|fordert|fordern|"
+                     r"will|wollen|möchte|möchten|soll|sollen|schlägt|schlagen|geplant|passieren|geschehen|tun|vor|"
+                     r"vorgenommen|erreichen|ändern|verändern)\b", re.I)
 
 
 class AliasPattern:
@@ -75,6 +89,12 @@ class Glossary:
     def is_injection(self, text: str) -> bool:
         return any(p.search(text) for p in self.injection)
 
+    def abbreviated(self, word: str) -> list[str]:
+        """Abbreviations whose expansion contains the word („Ordnungsdienst“ → KOD)."""
+        low = word.lower()
+        return [abbr for abbr, expansion in self.abbreviations.items()
+                if len(low) >= 4 and low in expansion.lower().split()]
+
     def is_intent_sentence(self, sentence: str) -> bool:
         return any(p.search(sentence) for p in self.intent_sentence)
 
@@ -82,10 +102,26 @@ class Glossary:
 @dataclass
 class KeyTerm:
     word: str
-    stems: frozenset[str]  # the word's stem and the stems of its expansions and corrections
+    stems: frozenset[str]  # the word's stem and the stems of its expansions and corrections: any one covers it
     weight: float
     noun: bool = False  # capitalised inside the question: a German noun or a name
     own: frozenset[str] = frozenset()  # stems without typo corrections
+    parts: tuple[frozenset[str], ...] = ()  # a compound's parts: all stems of one set together cover it
+    known: bool = True  # the corpus has it (itself, an expansion, a correction or all its parts)
+    head: str = ""  # a compound's head ('beitrag' of 'Mitgliedsbeitrag'): covers it in part
+    partial: frozenset[str] = frozenset()  # compounds that begin with it ('softwareplattform' for 'Software')
+    unknown_parts: float = 0.0  # share of a compound's parts the corpus does not have („Gewerbesteuer“-Hebesatz)
+    in_compound: bool = False  # the corpus has it only as a compound's first part („Abstimmung“ in „Abstimmungsergebnis“)
+
+    def coverage(self, stems) -> float:
+        """1 when the term (or all its parts) is there, 0.6 when only its head noun or a compound
+        beginning with it is, else 0."""
+        if self.stems & stems or any(p <= stems for p in self.parts):
+            return 1.0
+        return HEAD_CREDIT if (self.head and self.head in stems) or self.partial & stems else 0.0
+
+    def covered(self, stems) -> bool:
+        return self.coverage(stems) > 0
 
 
 @dataclass
@@ -102,6 +138,9 @@ class QueryPlan:
     wants_comments: bool = False
     injection: bool = False
     is_follow_up: bool = False
+    wanted: Wanted = Wanted.OTHER  # the kind of answer asked for (number, date, person …)
+    wants_summary: bool = False  # a broad question: a few sentences may answer
+    counted: str = ""  # „Wie viele Sitze …“: the key term of what is counted (lower case)
 
     def unknown_share(self, knows) -> float:
         """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter');
@@ -109,14 +148,41 @@ class QueryPlan:
         total = sum(t.weight for t in self.key_terms)
         if not total:
             return 0.0
-        return sum(t.weight for t in self.key_terms if t.noun and not any(knows(s) for s in t.own)) / total
+        return sum(t.weight * (1.0 if not t.parts and not t.in_compound and not any(knows(s) for s in t.own) else t.unknown_parts)
+                   for t in self.key_terms if t.noun) / total
 
-    def support(self, stems: set[str]) -> float:
-        """Weighted share of the key terms found in `stems` (1.0 when the question has none)."""
-        total = sum(t.weight for t in self.key_terms)
+    def term(self, word: str) -> KeyTerm | None:
+        return next((t for t in self.key_terms if t.word == word), None)
+
+    def support(self, stems: set[str], terms: list[KeyTerm] | None = None) -> float:
+        """Weighted share of the key terms (or of `terms`) the corpus knows that are found in `stems`
+        (1.0 when there are none). Terms nowhere in the corpus cannot be found anywhere:
+        `unknown_share` judges those."""
+        known = [t for t in (self.key_terms if terms is None else terms) if t.known]
+        total = sum(t.weight for t in known)
         if not total:
             return 1.0
-        return sum(t.weight for t in self.key_terms if t.stems & stems) / total
+        return sum(t.weight * t.coverage(stems) for t in known) / total
+
+
+PLURAL_QUESTION = re.compile(r"^\W*(?i:(?:und\s+)?(?:welche|was\s+(?:sind|waren)\s+(?:die|seine|ihre|deren)))\s+"
+                             r"(?:[a-zäöüß0-9]\w*\s+){0,2}?([A-ZÄÖÜ][\wäöüß-]+)")
+
+
+def asks_for_many(question: str) -> bool:
+    """„Welche Maßnahmen …“, „Was waren die Hauptthemen …“: a question for a plural noun wants a
+    list; „Welche Software …“ (the noun is its own singular) does not."""
+    match = PLURAL_QUESTION.search(question)
+    if not match:
+        return False
+    noun = match.group(1)
+    if not noun.endswith(("e", "en", "n", "er", "s")):
+        return False
+    if lemma(noun) != noun:
+        return True
+    splits = compound_parts(noun)  # an unknown compound („Hauptthemen“): is its head a plural?
+    head = splits[0][2] if splits else ""
+    return bool(head) and lemma(head) != head
 
 
 class QueryAnalyzer:
@@ -161,20 +227,24 @@ class QueryAnalyzer:
         normalised = self.normalise(resolved)
         expansions = self.expansions(normalised)
         corrections = self.corrections(normalised)
+        parts = [p for word in WORD.findall(normalised) if not self.knows_word(word) for p in self.parts_of(word)]
         routed = self.route(normalised)
         lowered = normalised.lower()
         plan = QueryPlan(
             question=question, resolved=resolved,
             dense_query=" ".join([normalised, *expansions]),
-            lexical_query=" ".join([normalised, *expansions, *corrections]),
+            lexical_query=" ".join([normalised, *expansions, *corrections, *parts]),
             routed_docs=routed, doc_boost={d: self.options.route_boost for d in routed},
             wants_intent=any(w in lowered for w in self.glossary.intent_question),
-            wants_list=bool(set(WORD.findall(lowered)) & self.glossary.list_question),
+            wants_list=bool(set(WORD.findall(lowered)) & self.glossary.list_question - {"welche"}) or asks_for_many(question),
             wants_comments=bool(COMMENT_WORDS.search(question)),
             injection=self.glossary.is_injection(question),
             is_follow_up=follow_up,
+            wanted=wanted(question),
+            wants_summary=bool(SUMMARY.search(question) or DEFINITION.search(question)),
+            counted=counted_noun(question).lower(),
         )
-        plan.key_terms = self.key_terms(self.restore_abbreviations(resolved))
+        plan.key_terms = self.key_terms(self.restore_abbreviations(without_question_phrase(resolved)))
         return plan
 
     def restore_abbreviations(self, text: str) -> str:
@@ -218,17 +288,88 @@ class QueryAnalyzer:
             out.extend(self._corrected[word])
         return out
 
+    def knows_word(self, word: str) -> bool:
+        stems = [s for s in tokenize(word) if len(s) > 1]
+        return bool(stems) and all(self.index.knows(s) for s in stems)
+
+    def parts_of(self, word: str) -> list[str]:
+        """A compound the corpus does not know, split into parts it knows ('Anwohnerparkgebühr' →
+        Anwohner, Park, Gebühr); empty when no such split exists."""
+        if len(word) < 8 or "-" in word:
+            return []
+        key = f"parts:{word}"
+        if key not in self._corrected:
+            self._corrected[key] = self._split(word, depth=2)
+        return self._corrected[key]
+
+    def _split(self, word: str, depth: int) -> list[str]:
+        for score, modifier, head in compound_parts(word):
+            pieces = []
+            for part in (modifier, head):
+                if self.knows_word(part):
+                    pieces.append(part)
+                elif depth > 1 and len(part) >= 8 and (sub := self._split(part, depth - 1)):
+                    pieces.extend(sub)
+                else:
+                    pieces = []
+                    break
+            if pieces:
+                return pieces
+        return []
+
     def route(self, text: str) -> list[str]:
         return sorted({doc_id for pattern, doc_id in self._aliases if pattern.search(text)})
 
-    def alternatives(self, word: str, corrected: bool = True) -> set[str]:
-        """Stems that count as this word: its own, its glossary expansions, its typo correction."""
+    def derived(self, word: str) -> set[str]:
+        """Corpus terms of the same root in another word class: „moderiert“ ↔ Moderation,
+        „finanzieren“ ↔ Finanzierung, „angekündigt“ ↔ „kündigt … an“."""
+        out = set()
+        base = verb_without_prefix(word)
+        if base:
+            out.add(base)
+        low = lemma(word).lower()
+        root = next((low[:-len(s)] for s in ("ieren", "ierung", "ation", "ion") if low.endswith(s) and len(low) > len(s) + 3), "")
+        if root:
+            out |= {t for s in ("ieren", "ierung", "ation", "ion") for t in tokenize(root + s)}
+        return {t for t in out if self.index.knows(t)}
+
+    def begins_a_word(self, word: str) -> bool:
+        """Whether a corpus word is a compound beginning with `word` („abstimmung“ → „abstimmungsergebnis“)."""
+        if len(word) < 4:
+            return False
+        words = self.index.surface_words(word[0])
+        i = bisect.bisect_left(words, word)
+        while i < len(words) and words[i].startswith(word):
+            if len(words[i]) >= len(word) + 4:
+                return True
+            i += 1
+        return False
+
+    def compounds(self, stems: set[str]) -> tuple[set[str], set[str]]:
+        """Corpus compounds whose head is one of `stems` (they cover it) and that begin with one (in part)."""
+        heads, firsts = set(), set()
+        for stem in stems:
+            h, f = self.index.compounds_of(stem)
+            heads |= set(h)
+            firsts |= set(f)
+        return heads, firsts - heads
+
+    def alternatives(self, word: str, corrected: bool = True, particle: str = "") -> set[str]:
+        """Stems that count as this word: its own (a hyphenated compound only as a whole), its glossary
+        expansions and abbreviations, derived forms, the verb with a separated particle ("arbeitet …
+        zu" → zuarbeiten), its typo correction."""
         low = word.lower()
         stems = {t for t in tokenize(word) if len(t) > 1}
+        if "-" in word:  # „One-Stop-Shop-Lösungen“: the whole, not any of its parts (they are `parts`)
+            stems = {t for t in tokenize(word.replace("-", "")) if len(t) > 1}
+        stems |= self.derived(word)
+        if particle and not word[:1].isupper():
+            stems |= {t for t in tokenize(particle + lemma(word)) if self.index.knows(t)}
+        stems |= {t for abbr in self.glossary.abbreviated(word) for t in tokenize(abbr) if self.index.knows(t)}
         mapped = self.glossary.abbreviations.get(word) or self.glossary.colloquial.get(low) or self.glossary.english.get(low)
         if mapped:
             stems |= {t for t in tokenize(mapped) if len(t) > 1}
-        if corrected and not mapped and stems and not all(self.index.knows(t) for t in stems):
+        if corrected and not mapped and len(word) >= 6 and stems and not any(self.index.knows(t) for t in stems):
             for correction in self.corrections(word):
                 stems |= set(tokenize(correction))
         return stems
@@ -236,17 +377,35 @@ class QueryAnalyzer:
     def key_terms(self, question: str) -> list[KeyTerm]:
         """The words of the question the evidence must cover, each weighted by its rarity."""
         terms: dict[str, KeyTerm] = {}
-        for position, word in enumerate(WORD.findall(question)):
+        words = WORD.findall(question)
+        particle = words[-1].lower() if words and words[-1].lower() in SEPARABLE else ""  # „Wer arbeitet … zu?“
+        dating = {m.group(1).lower() for m in TEMPORAL.finditer(question)}
+        for position, word in enumerate(words):
             low = word.lower()
             if low in self.glossary.question_words or (low in STOPWORDS and word not in self.glossary.abbreviations):
                 continue
             if re.fullmatch(rf"{ARTICLES} ob", low) or (low == "ob" and word != "OB"):
                 continue
-            stems = self.alternatives(word)
+            stems = self.alternatives(word, particle=particle)
             if stems:
-                noun = position > 0 and word[0].isupper() and word not in self.glossary.abbreviations
+                noun = word[0].isupper() and word not in self.glossary.abbreviations
                 own = frozenset(self.alternatives(word, corrected=False))
-                terms.setdefault(low, KeyTerm(low, frozenset(stems), max(self.index.idf(t) for t in stems), noun, own))
+                parts = self.parts_of(word) if not any(self.index.knows(s) for s in stems) else []
+                if "-" in word:
+                    parts = [p for p in word.split("-") if p]
+                part_stems = frozenset(s for p in parts for s in tokenize(p))
+                heads, firsts = self.compounds(set(own))
+                known = [s for s in stems | part_stems | heads if self.index.knows(s)]
+                weight = max(self.index.idf(s) for s in (known or stems))
+                if not (word[0].isupper() or word in self.glossary.abbreviations or word.isdigit()):
+                    weight *= NOT_A_NOUN_WEIGHT
+                if low in dating:
+                    weight *= TEMPORAL_WEIGHT
+                head = (tokenize(parts[-1]) or [""])[-1] if parts else ""
+                unknown_parts = sum(1 for p in parts if not self.knows_word(p)) / len(parts) if parts else 0.0
+                terms.setdefault(low, KeyTerm(low, frozenset(stems | heads), weight, noun, own | heads,
+                                              (part_stems,) if part_stems else (), bool(known), head, frozenset(firsts),
+                                              unknown_parts, not known and self.begins_a_word(lemma(word).lower())))
         return list(terms.values())
 
     def resolve_follow_up(self, question: str, history: list[str]) -> tuple[str, bool]:

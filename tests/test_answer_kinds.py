@@ -1,0 +1,147 @@
+"""What kind of answer a question wants, and composition that picks the sentence that gives it:
+unit tests of our own logic over a small invented council corpus (fake embedder, no model)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_types import Wanted, counted_noun, holds, labelled, wanted
+from assistant.query import asks_for_many
+from assistant.settings import load_settings
+from assistant.wiring import build_assistant, build_search_index, run_ingest
+from index.lexical import compound_parts, is_abbreviation, tokenize
+
+MINUTES = """# Niederschrift über die Sitzung des Gemeinderats Musterdorf
+
+Sitzung vom 14.03.2024
+
+Ort: Bürgersaal im Rathaus
+Beginn: 19:00 Uhr
+
+## TOP 1: Neubau des Kindergartens
+
+Bürgermeisterin Anna Berger stellte die Pläne für den Neubau des Kindergartens vor. Die Gemeinde rechnet mit Baukosten von 2,4 Millionen Euro.
+Der Gemeinderat diskutierte ausführlich über den Standort am Lindenweg. Mehrere Räte lobten die frühe Bürgerbeteiligung.
+Abstimmungsergebnis: 11 Ja-Stimmen, 2 Nein-Stimmen, 1 Enthaltung.
+
+## TOP 2: Gewerbesteuer
+
+Der Kämmerer erläuterte die Entwicklung der Gewerbesteuer. Die Einnahmen sind im vergangenen Jahr deutlich gestiegen.
+Eine Entscheidung über die Steuer wurde auf die nächste Sitzung vertagt.
+
+## TOP 3: Verschiedenes
+
+Die Gemeinde plant für das Dorffest folgende Maßnahmen:
+- zusätzliche Parkplätze am Sportplatz
+- einen Shuttlebus vom Bahnhof
+- eine Sperrung der Hauptstraße am Samstag
+
+Anna Berger wurde 1971 in Freiburg geboren. Am Morgen hatte sie bereits den Kindergarten besucht.
+"""
+
+
+@pytest.fixture(scope="module")
+def council(tmp_path_factory):
+    root = tmp_path_factory.mktemp("council")
+    (root / "docs").mkdir()
+    (root / "docs" / "gemeinderat-2024-03.md").write_text(MINUTES, encoding="utf-8")
+    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
+    run_ingest(settings, progress=False)
+    return build_assistant(settings, build_search_index(settings))
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("Wie viel kostet der Neubau?", Wanted.MONEY),
+    ("Wie hoch sind die Baukosten?", Wanted.MONEY),
+    ("Wie viele Räte stimmten zu?", Wanted.NUMBER),
+    ("Wann fand die Sitzung statt?", Wanted.DATE),
+    ("Seit wann gilt die Satzung?", Wanted.DATE),
+    ("In welchem Jahr wurde sie geboren?", Wanted.DATE),
+    ("Wer leitete die Sitzung?", Wanted.PERSON),
+    ("Welche Fraktion stellte den Antrag?", Wanted.PERSON),
+    ("Wo fand die Sitzung statt?", Wanted.PLACE),
+    ("Warum wurde die Entscheidung vertagt?", Wanted.REASON),
+    ("Wie ist die Abstimmung ausgegangen?", Wanted.VOTE),
+    ("Was plant die Gemeinde für das Dorffest?", Wanted.OTHER),
+])
+def test_question_kinds(question, kind):
+    assert wanted(question) == kind
+
+
+@pytest.mark.parametrize("kind,sentence,has", [
+    (Wanted.DATE, "Anna Berger wurde 1971 in Freiburg geboren.", True),
+    (Wanted.DATE, "Der Rat tagte am 6. November im Rathaus.", True),
+    (Wanted.MONEY, "Die Baukosten liegen bei 2,4 Millionen Euro.", True),
+    (Wanted.MONEY, "Die Kosten wurden ausführlich diskutiert.", False),
+    (Wanted.VOTE, "Der Antrag wurde einstimmig angenommen.", True),
+    (Wanted.VOTE, "Die Debatte dauerte zwei Stunden.", False),
+    (Wanted.PLACE, "Termine sollen nach Möglichkeit veröffentlicht werden.", False),  # an abstract noun is no place
+    (Wanted.PLACE, "Die Sitzung fand im Bürgersaal statt.", True),
+])
+def test_sentences_that_hold_an_answer_of_a_kind(kind, sentence, has):
+    assert holds(kind, sentence) == has
+
+
+def test_labels_say_it_outright():
+    assert labelled(Wanted.PLACE, "Ort: Bürgersaal im Rathaus")
+    assert labelled(Wanted.VOTE, "Abstimmungsergebnis: 11 Ja-Stimmen")
+    assert not labelled(Wanted.PLACE, "Der Ort wurde lange gesucht.")
+
+
+def test_counted_noun_and_plural_lists():
+    assert counted_noun("Wie viele Sitze hat die SPD?") == "Sitze"
+    assert asks_for_many("Welche Maßnahmen plant die Gemeinde?")
+    assert not asks_for_many("Welche Software nutzt die Verwaltung?")
+
+
+def test_decompounding_and_abbreviations():
+    heads = {head.lower() for _, _, head in compound_parts("Anwohnerparkgebühr")}
+    assert "gebühr" in heads or "parkgebühr" in heads
+    assert is_abbreviation("OB") and not is_abbreviation("ob")
+    assert tokenize("Egal ob es regnet") == tokenize("Egal es regnet")  # the conjunction is a stop word
+    assert "ob" in tokenize("Der OB sprach")  # the abbreviation is not
+
+
+def test_vote_question_gets_the_numbers_not_the_debate(council):
+    answer = council.ask("Wie ist die Abstimmung über den Kindergarten ausgegangen?")
+    assert not answer.refused
+    assert "11 Ja-Stimmen" in answer.text and "diskutierte" not in answer.text
+
+
+def test_money_question_gets_the_amount(council):
+    answer = council.ask("Wie viel kostet der Neubau des Kindergartens?")
+    assert "2,4 Millionen Euro" in answer.text and not answer.refused
+
+
+def test_place_question_prefers_the_labelled_line(council):
+    answer = council.ask("Wo fand die Sitzung statt?")
+    assert "Bürgersaal" in answer.text
+
+
+def test_answer_is_concise_without_padding(council):
+    answer = council.ask("Wo ist Anna Berger geboren?")
+    assert "Freiburg" in answer.text and "Am Morgen" not in answer.text
+    assert len(answer.text.split()) <= 40
+
+
+def test_list_question_gets_the_items(council):
+    answer = council.ask("Welche Maßnahmen plant die Gemeinde für das Dorffest?")
+    for item in ("Parkplätze", "Shuttlebus", "Sperrung der Hauptstraße"):
+        assert item in answer.text
+
+
+def test_on_topic_but_no_answer_of_the_wanted_kind_is_refused_plainly(council):
+    answer = council.ask("Wie hoch ist der Hebesatz der Gewerbesteuer?")
+    assert answer.refused
+    assert "keine" in answer.text and "Niederschrift über die Sitzung des Gemeinderats Musterdorf" in answer.text
+
+
+def test_unrelated_question_is_refused(council):
+    answer = council.ask("Wann öffnet das neue Hallenbad in Hamburg?")
+    assert answer.refused
+
+
+def test_metadata_lines_and_headings_are_never_quoted(council):
+    answer = council.ask("Was wurde zum Neubau des Kindergartens besprochen?")
+    quotes = " ".join(s.quote for s in answer.sources)
+    assert "#" not in answer.text and "## TOP" not in quotes
