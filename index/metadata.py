@@ -96,6 +96,8 @@ def first_heading(text: str, fmt_markdown: bool) -> str:
         match = HEADING.match(line)
         if match and fmt_markdown:
             return re.sub(r"[*_`]", "", match.group(1)).strip()
+    while len(lines) > 1 and len(lines[0].split()) <= 2 and guess_type(lines[0], ""):
+        lines = lines[1:]  # a bare „Pressemitteilung“ over the headline names the kind, not the title
     first = re.sub(r"^#+\s*|[*_`]", "", lines[0]).strip() if lines else ""
     if 3 <= len(first) <= 150 and len(first.split()) <= 16 and not first.endswith((",", ";")):
         return first
