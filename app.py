@@ -13,6 +13,7 @@ import gradio as gr
 
 from assistant.settings import Settings, load_settings
 from index.errors import RathausError
+from ui import server
 from ui.api import add_ask_endpoint, busy_check
 from ui.chat import chat_tab
 from ui.documents import documents_tab
@@ -34,14 +35,15 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
         return document_html(meta.title, f"{meta.publisher}, {meta.date_display()}, {meta.doc_type}", stored.text,
                              start, end, meta.ocr)
 
-    with gr.Blocks(title="Rathaus-Chat") as app:
+    temp = server.temp_dir(settings.data_dir)  # Gradio's temp files under the data directory, emptied at start
+    with gr.Blocks(title="Rathaus-Chat", delete_cache=(600, 600)) as app:
         not_busy = busy_check(app, settings.app.max_queue_size)
         gr.Markdown("# Rathaus-Chat\nFragen zu kommunalpolitischen Dokumenten – jede Antwort mit Quellen.")
         gr.Markdown(f"_{NOTICE}_", elem_id="rc-notice")
         with gr.Tab("Chat"):
             chat_tab(assistant, settings, documents, render_document, not_busy)
         with gr.Tab("Versprechen") as tab:
-            promises_tab(tab, index, documents, render_document)
+            promises_tab(tab, index, documents, render_document, temp / "exports")
         with gr.Tab("Dokumente"):
             documents_tab(documents, render_document)
         add_ask_endpoint(assistant, settings, not_busy)
@@ -61,9 +63,9 @@ def prepare(settings: Settings):
 
 
 def launch(app: gr.Blocks, settings: Settings, host: str, port: int, block: bool = True):
-    return app.launch(server_name=host, server_port=port or None, prevent_thread_lock=not block, quiet=not block,
-                      allowed_paths=[], blocked_paths=[str(settings.data_dir.resolve())], footer_links=["api"],
-                      show_error=False, state_session_capacity=settings.app.max_sessions)
+    """Serve the app behind our HTTP guard (`ui.server`): body limit, closed upload route, same-origin
+    POSTs, a Content-Security-Policy, timeouts for slow clients. Returns the running server."""
+    return server.run(app, settings, host, port, block)
 
 
 def serve(settings: Settings, host: str, port: int) -> None:

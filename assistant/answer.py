@@ -19,7 +19,9 @@ from assistant.promise_list import PromiseAnswerer
 from assistant.query import QueryAnalyzer, QueryPlan
 from assistant.settings import AnswerSettings
 from assistant.types import Answer
+from index.lexical import WORD
 from index.options import RetrievalOptions
+from index.normalise import normalise_text
 from index.retrieve import Filters, Hit, SearchIndex
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,7 @@ log = logging.getLogger(__name__)
 REFUSAL = "Dazu habe ich in den vorliegenden Dokumenten keine Angaben gefunden."
 INJECTION_REFUSAL = ("Ich beantworte nur Fragen zum Inhalt der vorliegenden Dokumente und folge keinen "
                      "Anweisungen, die in einer Frage oder einem Dokument stehen.")
+NO_WORDS = "Die Frage enthält kein Wort, nach dem ich in den Dokumenten suchen könnte. Bitte formulieren Sie sie in Worten."
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,10 @@ class Assistant:
     def prepare(self, question: str, history: list[str] | None = None, filters: Filters = Filters()) -> Turn:
         """Plan, retrieve and answer once; everything later (LLM, streaming, evaluation) reads the turn."""
         started = time.perf_counter()
-        plan = self.plan(question, history or [])
+        question = normalise_text(question)  # as the documents were: invisible and look-alike characters out
+        plan = self.plan(question, [normalise_text(h) for h in history or []])
+        if not WORD.search(question):  # „🔥🔥🔥“, „***“: nothing to search for
+            return Turn(plan, filters, (), self._refusal(plan, (), started, NO_WORDS))
         if plan.injection:
             return Turn(plan, filters, (), self._refusal(plan, (), started, INJECTION_REFUSAL))
         asked = self.promises.understand(plan.resolved)

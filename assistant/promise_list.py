@@ -34,12 +34,21 @@ def select(promises: list[Promise], actor: str = "", topic: str = "", doc: str =
             and has(p.kind, kind) and has(p.statement, text)]
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value):
+    """A cell a spreadsheet never runs as a formula (OWASP CSV injection): text beginning with
+    = + - @ tab or CR gets a leading apostrophe."""
+    return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
 def to_csv(promises: list[Promise]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
     writer.writeheader()
     for p in promises:
-        writer.writerow(p.to_dict())
+        writer.writerow({k: csv_cell(v) for k, v in p.to_dict().items()})
     return out.getvalue()
 
 

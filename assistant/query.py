@@ -18,6 +18,7 @@ import yaml
 from assistant.answer_types import Wanted, counted_noun, wanted, without_question_phrase
 from assistant.prompts import read_data
 from index.lexical import SEPARABLE, STOPWORDS, WORD, compound_parts, lemma, tokenize, verb_without_prefix
+from index.normalise import normalise_text
 from index.options import RetrievalOptions
 from index.retrieve import SearchIndex
 
@@ -87,6 +88,7 @@ class Glossary:
         )
 
     def is_injection(self, text: str) -> bool:
+        text = normalise_text(text)  # „Ig\u200bnoriere“, a Cyrillic „о“: the same check as the plain form
         return any(p.search(text) for p in self.injection)
 
     def abbreviated(self, word: str) -> list[str]:

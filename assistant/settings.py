@@ -91,7 +91,7 @@ class Settings(BaseSettings):
     @classmethod
     def _not_empty(cls, value: Path) -> Path:
         if not str(value).strip() or str(value) == ".":
-            raise ValueError("must name a folder (it is empty)")
+            raise ValueError("muss einen Ordner nennen (der Wert ist leer)")
         return value
 
     @property
@@ -107,6 +107,9 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides) -> Settings:
     """Settings from all sources; a bad value or file becomes a German `ConfigError` naming the field and the fix."""
+    named = os.environ.get("RATHAUS_SETTINGS")
+    if named and not Path(named).is_file():
+        raise ConfigError(f"Einstellungsdatei '{named}' (RATHAUS_SETTINGS) nicht gefunden")
     try:
         return Settings(**overrides)
     except ValidationError as exc:

@@ -8,10 +8,11 @@ newsroom pages clean the same way.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from index.load import LoadedDocument
+from index.readers.base import row_text
+from index.normalise import normalise_text
 from index.model import Block, CleanDocument
 
 INTRO_SECTION = "Einleitung"
@@ -69,15 +70,10 @@ class Unit:
     last_line: int = 0  # length of its last source line, to recognise hard-wrapped text
 
 
-ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def normalise(text: str) -> str:
-    """NFC, soft hyphens out, no-break spaces as spaces, terminal escape sequences and other
-    control characters removed (a document must not be able to drive a terminal)."""
-    text = unicodedata.normalize("NFC", text).replace("\u00ad", "").replace("\u00a0", " ")
-    text = CONTROL.sub("", ANSI.sub("", text.replace("\t", " ")))
+    """The shared normalisation (`index.normalise`: NFKC, invisible and control characters out,
+    look-alike letters folded), tabs as spaces, no trailing blanks."""
+    text = normalise_text(text).replace("\t", " ")
     return "\n".join(line.rstrip() for line in text.split("\n"))
 
 
@@ -119,16 +115,47 @@ def looks_like_heading(line: str) -> bool:
     return not SENTENCE_END.search(line) and not line.endswith((",", "-"))
 
 
+PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+PIPE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(\|\s*:?-{3,}:?\s*)*\|?\s*$")
+
+
+def table_rows(lines: list[str]) -> dict[int, str]:
+    """Pipe tables (Markdown, and what the DOCX, ODT, HTML and PDF readers make of tables) as
+    readable rows: line index → „Spalte: Wert; Spalte: Wert.“ (header and rule lines map to '')."""
+    rows: dict[int, str] = {}
+    i = 0
+    while i < len(lines):
+        if not PIPE_ROW.match(lines[i]):
+            i += 1
+            continue
+        start = i
+        while i < len(lines) and (PIPE_ROW.match(lines[i]) or PIPE_RULE.match(lines[i])):
+            i += 1
+        block = [j for j in range(start, i) if not PIPE_RULE.match(lines[j])]
+        if len(block) < 2:
+            continue
+        cells = [[c.strip() for c in lines[j].strip().strip("|").split("|")] for j in block]
+        rows.update({j: "" for j in range(start, i)})
+        rows.update({j: row_text(cells[0], row) for j, row in zip(block[1:], cells[1:])})
+    return rows
+
+
 def split_units(doc: LoadedDocument, removed: list[str], wrapped: int = 0) -> list[Unit]:
-    """Lines → units, debris removed, headings and items recognised."""
+    """Lines → units, debris removed, headings and items recognised, tables as rows."""
     markdown = doc.fmt == "markdown"
     lines = normalise(doc.text).split("\n")
+    rows = table_rows(lines)
     units: list[Unit] = []
     blank, in_teasers, in_comments = False, False, False
     next_text = [""] * len(lines)  # the next non-blank line after each line
     for i in range(len(lines) - 2, -1, -1):
         next_text[i] = lines[i + 1].strip() or next_text[i + 1]
     for i, raw in enumerate(lines):
+        if i in rows:  # a table row stands on its own, never joined to the next
+            if rows[i]:
+                units.append(Unit("verbatim", strip_markup(rows[i]), 0, blank))
+                blank = False
+            continue
         line = strip_tags(raw).strip()
         if not line or (markdown and re.fullmatch(r"[-*_=]{3,}|[-*+]", line)):
             blank = True  # a rule, an empty bullet or nothing: a break between blocks

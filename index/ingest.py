@@ -6,7 +6,8 @@
 3. `plan`      – compare with the stored document records (read once): unchanged, added, updated;
 4. `embed_and_store` – embed only chunks not stored yet, write them, then commit each document
                  record (which lists its chunk ids and carries its statements), then delete stale chunks;
-5. `remove_missing` – remove documents whose files are gone (only with `prune=True`);
+5. `remove_missing` – remove documents whose files are gone (only with `prune=True`, and only
+                 documents of the sources this ingest reads: each document remembers its folder);
 6. `index_lexical` – rebuild the BM25 files for the new version stamp, from the document records
                  as they now are (kept in memory: the stored records are read once, in step 3).
 
@@ -93,8 +94,10 @@ def write_lock(data_dir: Path):
 
 
 def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, max_bytes: int | None = None,
-            areas: PolicyAreas | None = None, limits: ReadingLimits | None = None) -> tuple[list[Prepared], set[str]]:
-    """Step 2 for every file; unreadable ones are reported and skipped.
+            areas: PolicyAreas | None = None, limits: ReadingLimits | None = None,
+            stored: dict[str, StoredDocument] | None = None) -> tuple[list[Prepared], set[str]]:
+    """Step 2 for every file; unreadable ones are reported and skipped, and so is a file whose id
+    belongs to a document of another source (`stored`: the documents already in the index).
 
     Returns the documents and the ids of all files seen (readable or not), so that a document
     whose file became unreadable keeps its previous version instead of being deleted.
@@ -107,6 +110,13 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
     prepared, seen = [], set()
     for source in sources:
         seen.add(source.doc_id)
+        owner = (stored or {}).get(source.doc_id)
+        if owner and owner.meta.source != source.source and source_exists(owner.meta.source):  # never silently replaced
+            reason = (f"Dokument-ID '{source.doc_id}' gehört schon zu einer anderen Quelle ({owner.meta.source}); "
+                      f"Datei umbenennen oder ihr in documents.yaml eine andere ID geben")
+            report.skipped.append((str(source.path), reason))
+            log.warning("skipped %s: %s", source.path, reason)
+            continue
         try:
             doc = clean(load_file(source, max_bytes, limits))
             chunks = chunk_document(doc, options)
@@ -123,6 +133,12 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
         raise DocumentUnreadable(f"zwei Dateien haben die Dokument-ID '{duplicates[0]}'; "
                                  f"einer von beiden in documents.yaml eine andere ID geben")
     return prepared, seen
+
+
+def source_exists(source: str) -> bool:
+    """Whether a document's source is still there: an OParl endpoint always, a folder while it exists
+    (a moved or deleted folder hands its documents over to the next ingest)."""
+    return bool(source) and ("://" in source or Path(source).exists())
 
 
 def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: ChromaStore, rules: str,
@@ -171,9 +187,13 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
 
 
 def remove_missing(store: ChromaStore, stored: dict[str, StoredDocument], seen: set[str],
-                   report: IngestReport) -> None:
-    """Step 5: documents whose files are gone are removed."""
+                   report: IngestReport, sources: set[str] | None = None) -> None:
+    """Step 5: documents of this ingest's sources whose files are gone are removed; documents added
+    from another folder or an OParl endpoint are left alone."""
     for doc_id in sorted(set(stored) - seen):
+        source = stored[doc_id].meta.source
+        if sources is not None and source not in sources and source_exists(source):
+            continue
         store.delete_document(doc_id)
         report.removed.append(doc_id)
 
@@ -194,14 +214,14 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
     started = time.perf_counter()
     report = IngestReport()
     with write_lock(data_dir):
-        prepared, seen = prepare(paths, options, report, max_bytes, areas, limits)
         store.chunks(create=True)
         stored = {d.meta.doc_id: d for d in store.all_documents()}
+        prepared, seen = prepare(paths, options, report, max_bytes, areas, limits, stored)
         todo = plan(prepared, stored, store, areas.fingerprint, report)
         now = dict(stored) | {d.meta.doc_id: d for d in
                               embed_and_store(todo, store, embedder, batch_size, progress, report, areas.fingerprint)}
         if prune:
-            remove_missing(store, stored, seen, report)
+            remove_missing(store, stored, seen, report, {str(p.resolve()) for p in paths})
             now = {doc_id: d for doc_id, d in now.items() if doc_id not in report.removed}
         stamp = store.bump_version() if report.changed else store.version()
         report.chunks_total = index_lexical(store, list(now.values()), data_dir, stamp)

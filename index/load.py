@@ -12,7 +12,7 @@ import logging
 import signal
 import threading
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
@@ -24,7 +24,7 @@ from index.options import ReadingLimits
 
 log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                      ".pdf": "pdf"}
+                      ".pdf": "pdf", ".docx": "docx", ".odt": "odt"}
 MANIFEST_NAME = "documents.yaml"
 
 
@@ -34,6 +34,11 @@ class SourceFile:
 
     path: Path
     entry: dict | None = None
+    root: Path | None = None  # the folder (or file) it was found under: the document's source
+
+    @property
+    def source(self) -> str:
+        return str((self.root or self.path).resolve())
 
     @property
     def doc_id(self) -> str:
@@ -71,7 +76,7 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]
             refused.append((root, "symbolischer Link, wird aus Sicherheitsgründen nicht gelesen"))
             continue
         if root.is_file():
-            found.append(SourceFile(root, read_manifest(root.parent).get(root.name)))
+            found.append(SourceFile(root, read_manifest(root.parent).get(root.name), root))
             continue
         if not root.is_dir():
             refused.append((root, "Pfad nicht gefunden"))
@@ -90,7 +95,7 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]
             if not path.resolve().is_relative_to(base):
                 refused.append((path, "liegt außerhalb des eingelesenen Ordners"))
                 continue
-            found.append(SourceFile(path, manifest.get(path.name) if path.parent == root else None))
+            found.append(SourceFile(path, manifest.get(path.name) if path.parent == root else None, root))
     return found, refused
 
 
@@ -124,9 +129,18 @@ def extract(kind: str, data: bytes, limits: ReadingLimits):
 
         return read_html(data)
     if kind == "pdf":
+        from index.readers import ocr
         from index.readers.pdf import read_pdf
 
-        return read_pdf(data, limits)
+        return read_pdf(data, limits, ocr.recognise_page if limits.ocr and ocr.available() else None)
+    if kind == "docx":
+        from index.readers.office import read_docx
+
+        return read_docx(data, limits)
+    if kind == "odt":
+        from index.readers.office import read_odt
+
+        return read_odt(data, limits)
     raise DocumentUnreadable(f"Dateityp '{kind}' wird nicht unterstützt")
 
 
@@ -161,7 +175,8 @@ def load_file(source: SourceFile | Path, max_bytes: int | None = None, limits: R
         log.warning("%s: %s", path.name, notice)
     if not extracted.text.strip():
         raise DocumentUnreadable("kein Text nach dem Dekodieren")
-    return LoadedDocument(resolve_meta(source.doc_id, path, source.entry, extracted), extracted.text, extracted.fmt)
+    meta = replace(resolve_meta(source.doc_id, path, source.entry, extracted), source=source.source)
+    return LoadedDocument(meta, extracted.text, extracted.fmt)
 
 
 def _reason(kind: str, exc: Exception) -> str:

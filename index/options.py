@@ -44,3 +44,4 @@ class ReadingLimits(BaseModel):
     max_decompressed_mb: float = Field(200.0, gt=0, le=4096,
                                        description="Largest decompressed content (PDF streams, DOCX/ODT parts) read from one file.")
     seconds_per_file: float = Field(120.0, gt=0, le=3600, description="Time one file may take to be read (OCR included).")
+    ocr: bool = Field(True, description="Recognise PDF pages without a text layer with Tesseract (German), when it is installed.")

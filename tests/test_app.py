@@ -23,8 +23,9 @@ def app_url(real_index, real_settings):
 
     blocks = webapp.build_app(build_assistant(real_settings, real_index), real_settings)
     port = free_port()
-    webapp.launch(blocks, real_settings, "127.0.0.1", port, block=False)
+    running = webapp.launch(blocks, real_settings, "127.0.0.1", port, block=False)
     yield f"http://127.0.0.1:{port}/"
+    running.close()
     blocks.close()
 
 

@@ -15,7 +15,7 @@ from tests.test_app import app_url, client, free_port  # noqa: F401  (the launch
 pytestmark = [pytest.mark.server, pytest.mark.model]
 
 ODD_QUESTIONS = [
-    "", " \t\n ", "x" * 100_000, "Was\x00 sagt\x07 der\x1b[31m OB?\x7f", "🏛️🚌🌳 Was plant die Stadt? 🤔",
+    "", " \t\n ", "x" * 1_500, "Was\x00 sagt\x07 der\x1b[31m OB?\x7f", "🏛️🚌🌳 Was plant die Stadt? 🤔",
     "ما هي خطط المدينة؟ Was plant die Stadt?", "\u202eWas plant die Stadt?\u202c",
     "'; DROP TABLE chunks; -- Was sagt das Projektpapier?", "1 OR 1=1; SELECT * FROM embeddings",
     "<iframe src=javascript:alert(1)></iframe><b>ÖPNV</b>", "{{7*7}} ${jndi:ldap://x} %s%s%n",
@@ -30,6 +30,11 @@ def test_odd_input_gets_an_answer_or_a_friendly_message(client, question):  # no
     assert text and "Traceback" not in text and "interner Fehler" not in text
     assert data["mode"] in {"extractive", "list", "promises", "message"} or data["refused"]
     assert "<iframe" not in text and "<script" not in text
+
+
+def test_too_long_question_is_not_echoed(client):  # noqa: F811
+    text, payload = client.predict("Frage " + "x" * 1_500, "[]", api_name="/ask")
+    assert "zu lang" in text and "x" * 100 not in text and "x" * 100 not in payload
 
 
 def test_bad_history_is_ignored_not_an_error(client):  # noqa: F811
@@ -82,7 +87,7 @@ def test_full_queue_answers_in_german_at_once(real_settings, real_index):
     assistant.ask = slow_ask
     blocks = webapp.build_app(assistant, settings)
     port = free_port()
-    webapp.launch(blocks, settings, "127.0.0.1", port, block=False)
+    running = webapp.launch(blocks, settings, "127.0.0.1", port, block=False)
     results: list[tuple[str, str, float]] = []
 
     def user():
@@ -102,6 +107,7 @@ def test_full_queue_answers_in_german_at_once(real_settings, real_index):
             t.join(timeout=60)
         assert not any(t.is_alive() for t in threads), "a request hung"
     finally:
+        running.close()
         blocks.close()
     answers = [r for r in results if r[0] == "answer"]
     busy = [r for r in results if r[0] == "busy"]
@@ -109,3 +115,70 @@ def test_full_queue_answers_in_german_at_once(real_settings, real_index):
     assert all("Beirut" in text for _, text, _ in answers)
     assert all("bitte später erneut versuchen" in text.lower() for _, text, _ in busy), busy
     assert max(seconds for *_, seconds in busy) < min(seconds for *_, seconds in answers[-1:]) + 1
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
+
+
+def test_upload_route_is_closed(app_url):  # noqa: F811
+    response = httpx.post(app_url + "gradio_api/upload", files={"files": ("x.txt", b"A" * 100_000)})
+    assert response.status_code == 403 and "Hochladen" in response.json()["error"]
+
+
+def test_oversized_requests_get_413_without_echo_and_no_memory_growth(app_url):  # noqa: F811
+    chunk = b"geheimnis" * 100_000  # 0.9 MB, sent 20 times: an 18 MB body the client never holds at once
+
+    head, tail = b'{"data": ["', b'", "[]"]}'
+
+    def body():
+        yield head
+        for _ in range(20):
+            yield chunk
+        yield tail
+
+    before = rss_mb()
+    for n in range(20):
+        headers = {"content-type": "application/json"}
+        if n % 2:  # half with Content-Length (refused before reading), half chunked (counted while read)
+            headers["content-length"] = str(len(head) + 20 * len(chunk) + len(tail))
+        try:
+            response = httpx.post(app_url + "gradio_api/call/ask", content=body(), headers=headers, timeout=60)
+        except httpx.TransportError:
+            continue  # the server may close the connection while the client still sends: also a refusal
+        assert response.status_code == 413 and "geheimnis" not in response.text
+        assert "zu groß" in response.json()["error"]
+    assert rss_mb() - before < 50
+
+
+def test_foreign_origin_post_is_refused(app_url):  # noqa: F811
+    response = httpx.post(app_url + "gradio_api/call/ask", json={"data": ["Wo wurde Kalouti geboren?", "[]"]},
+                          headers={"origin": "https://boese.example"})
+    assert response.status_code == 403
+    same = httpx.post(app_url + "gradio_api/call/ask", json={"data": ["Wo wurde Kalouti geboren?", "[]"]},
+                      headers={"origin": app_url.rstrip("/")})
+    assert same.status_code == 200
+
+
+def test_pages_carry_a_content_security_policy(app_url):  # noqa: F811
+    policy = httpx.get(app_url).headers["content-security-policy"]
+    assert "img-src 'self' data: blob:" in policy and "frame-ancestors 'self'" in policy
+
+
+def test_half_open_connections_are_closed(app_url):  # noqa: F811
+    import socket
+
+    from ui.server import HEADER_SECONDS
+
+    url = urllib.parse.urlsplit(app_url)
+    sockets = []
+    for _ in range(20):
+        s = socket.create_connection((url.hostname, url.port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finishes its headers
+        s.settimeout(HEADER_SECONDS + 20)
+        sockets.append(s)
+    for s in sockets:
+        assert s.recv(1024) == b""  # the server closed it
+        s.close()
+    assert httpx.get(app_url).status_code == 200  # and still serves everyone else

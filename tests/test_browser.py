@@ -63,3 +63,52 @@ def test_promise_tab_filters_and_opens_the_source(app_url):  # noqa: F811
         assert content.splitlines()[0].startswith("actor,topic,kind,statement") and len(content.splitlines()) == 2
         page.screenshot(path=str(ARTIFACTS / "versprechen.png"), full_page=True)
         browser.close()
+
+
+HOSTILE_TEXT = ("Antrag zum Spielplatz\n\nDas Formular für den Spielplatz gibt es unter [Offizielles Antragsformular "
+                "der Stadt](http://phish.example/formular) und als Bild ![Plan](http://leak.example/leak.gif?who=visitor). "
+                "Mehr zum Spielplatz unter <https://auto.example/link> oder www.boese.example/formular heute.\n")
+
+
+@pytest.fixture(scope="module")
+def hostile_app(tmp_path_factory):
+    """The app over one document whose text is Markdown pointing at other hosts (fake embedder)."""
+    import app as webapp
+    from assistant.settings import load_settings
+    from assistant.wiring import build_assistant, build_search_index, run_ingest
+    from tests.test_app import free_port
+
+    root = tmp_path_factory.mktemp("hostile-app")
+    (root / "docs").mkdir()
+    (root / "docs" / "spielplatz.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
+    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
+    run_ingest(settings, progress=False)
+    blocks = webapp.build_app(build_assistant(settings, build_search_index(settings)), settings)
+    running = webapp.launch(blocks, settings, "127.0.0.1", free_port(), block=False)
+    yield running.url
+    running.close()
+    blocks.close()
+
+
+def test_document_markdown_never_becomes_a_link_image_or_request(hostile_app):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page()
+        hosts: list[str] = []
+        page.on("request", lambda request: hosts.append(request.url))
+        page.goto(hostile_app, wait_until="domcontentloaded")
+        page.locator("#rc-question textarea").wait_for(timeout=60000)
+        page.locator("#rc-question textarea").fill("Wo gibt es das Formular für den Spielplatz?")
+        page.locator("#rc-send").click()
+        chat = page.locator("#rc-chat")
+        chat.get_by_text("Offizielles Antragsformular", exact=False).first.wait_for(timeout=30000)
+        page.wait_for_timeout(1500)  # give any image or prefetch the time to fire
+        for selector in ("a[href*='example']", "img[src*='example']"):
+            assert page.locator(selector).count() == 0, selector
+        shown = chat.inner_text()
+        assert "[Offizielles Antragsformular der Stadt](http://phish.example/formular)" in shown  # shown literally
+        foreign = [url for url in hosts if not url.startswith(hostile_app.rstrip("/")) and not url.startswith("data:")]
+        assert not foreign, foreign
+        browser.close()

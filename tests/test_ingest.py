@@ -52,10 +52,12 @@ def test_unreadable_files_are_skipped_and_the_rest_indexed(fake_settings, corpus
     (corpus_copy / "leer.txt").write_bytes(b"")
     (corpus_copy / "bild.txt").write_bytes(bytes(range(256)) * 10)
     (corpus_copy / "notiz.docx").write_bytes(b"PK\x03\x04")
+    (corpus_copy / "tabelle.xlsx").write_bytes(b"PK\x03\x04")
     report = run_ingest(fake_settings, progress=False)
     reasons = dict((p.rsplit("/", 1)[-1], r) for p, r in report.skipped)
-    assert set(reasons) == {"leer.txt", "bild.txt", "notiz.docx"}
-    assert "leer" in reasons["leer.txt"] and "binär" in reasons["bild.txt"] and "nicht unterstützt" in reasons["notiz.docx"]
+    assert set(reasons) == {"leer.txt", "bild.txt", "notiz.docx", "tabelle.xlsx"}
+    assert "leer" in reasons["leer.txt"] and "binär" in reasons["bild.txt"] and "Office-Datei" in reasons["notiz.docx"]
+    assert "nicht unterstützt" in reasons["tabelle.xlsx"]
     assert len(report.added) == 5
 
 

@@ -39,8 +39,11 @@ def check_question(question: str, limit: int) -> str | None:
 
 
 def message(question: str | None, text: str) -> Answer:
-    """A reply that is not an answer from the documents (input problem or failure)."""
-    return Answer(question=question or "", text=text, refused=True, mode="message")
+    """A reply that is not an answer from the documents (input problem or failure); a long question
+    is not echoed back (only its beginning)."""
+    question = question or ""
+    return Answer(question=question if len(question) <= 80 else question[:80] + "…", text=text, refused=True,
+                  mode="message")
 
 
 def answer_parts(assistant, question: str, history: list[str], filters: Filters, limit: int,

@@ -4,6 +4,7 @@ value is escaped (Jinja2 autoescaping for HTML; Markdown syntax in document text
 from __future__ import annotations
 
 import html
+import re
 from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -24,13 +25,24 @@ def render(name: str, **context) -> str:
     return templates().get_template(name).render(**context)
 
 
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:<>])")
+
+
+def plain(text: str) -> str:
+    """Document text as Markdown that shows it literally: HTML escaped, every Markdown punctuation
+    backslash-escaped, so `![x](http://…)`, `[Formular](http://…)`, `<https://…>` and bare
+    `https://…` never become images or links."""
+    return MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(text, quote=False))
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The chat message: the answer text (escaped) and its numbered sources."""
-    text = html.escape(answer.text)
+    """The chat message: the answer text and its numbered sources, both shown literally; only the
+    frame („Quellen“, the notice) is our own Markdown."""
+    text = plain(answer.text)
     if answer.notice:
-        text += f"\n\n_Hinweis: {html.escape(answer.notice)}_"
+        text += f"\n\n_Hinweis: {plain(answer.notice)}_"
     if answer.sources:
-        text += "\n\n**Quellen**\n" + "\n".join(f"\n{html.escape(s.line())}" for s in answer.sources)
+        text += "\n\n**Quellen**\n" + "\n".join(f"\n{plain(s.line())}" for s in answer.sources)
     return text
 
 

@@ -5,8 +5,9 @@ sessions cost no memory here."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -24,8 +25,21 @@ def count_text(n: int) -> str:
     return "1 Aussage" if n == 1 else f"{n} Aussagen"
 
 
-def promises_tab(tab: gr.Tab, index, documents, render_document) -> None:
-    export_dir = Path(tempfile.mkdtemp(prefix="rathaus-export-"))
+EXPORT_MAX_AGE_SECONDS = 600
+
+
+def prune_exports(folder: Path, max_age: float = EXPORT_MAX_AGE_SECONDS) -> None:
+    """Remove exports older than `max_age` seconds (the browser has fetched them long before)."""
+    cutoff = time.time() - max_age
+    for path in folder.glob("versprechen-*.csv"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+
+
+def promises_tab(tab: gr.Tab, index, documents, render_document, export_dir: Path) -> None:
+    """`export_dir`: where CSV exports are written (under the data directory; old ones are removed)."""
+    export_dir.mkdir(parents=True, exist_ok=True)
 
     def matching(actor, topic, doc_id, kind, text):
         return select(index.promises, actor="" if actor == ALL else actor, topic="" if topic == ALL else topic,
@@ -38,6 +52,7 @@ def promises_tab(tab: gr.Tab, index, documents, render_document) -> None:
     def export(found) -> str:
         """The selected rows as CSV (UTF-8 with BOM, so spreadsheet programs keep the umlauts)."""
         content = to_csv(found)
+        prune_exports(export_dir)
         path = export_dir / f"versprechen-{hashlib.sha256(content.encode()).hexdigest()[:10]}.csv"
         if not path.exists():
             path.write_text(content, encoding="utf-8-sig")

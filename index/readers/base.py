@@ -31,6 +31,13 @@ class Extracted:
             self.origins[key] = origin
 
 
+def row_text(header: list[str], row: list[str]) -> str:
+    """One table row as a readable sentence: „Fraktion: SPD; Ja: 12; Nein: 0.“ (unnamed columns: the value)."""
+    header = [h or f"Spalte {n}" for n, h in enumerate(header, 1)]
+    pairs = [f"{h}: {v}" if not h.startswith("Spalte ") else v for h, v in zip(header, row) if v]
+    return "; ".join(pairs).rstrip(".") + "." if pairs else ""
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), else Windows-1252; binary content is refused."""
     if not data.strip():

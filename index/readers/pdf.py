@@ -10,7 +10,7 @@ import re
 
 from index.errors import DocumentUnreadable
 from index.options import ReadingLimits
-from index.readers.base import Extracted
+from index.readers.base import Extracted, row_text
 
 log = logging.getLogger(__name__)
 MIN_PAGE_CHARS = 25  # a page with less text than this counts as scanned
@@ -46,6 +46,29 @@ def page_text(page, limits: ReadingLimits) -> str | None:
         return None
 
 
+CELL_GAP = re.compile(r"\t| {2,}")
+
+
+def columns_as_rows(text: str) -> str:
+    """A run of three or more lines with the same number (≥ 2) of cells, separated by tabs or wide
+    gaps, is a table: each data row becomes its own paragraph „Spalte: Wert; …“ (header: first line)."""
+    lines = text.split("\n")
+    cells = [[c.strip() for c in CELL_GAP.split(line.strip())] if CELL_GAP.search(line.strip()) else [] for line in lines]
+    out, i = [], 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and len(cells[j]) >= 2 and len(cells[j]) == len(cells[i]):
+            j += 1
+        if j - i >= 3:
+            out.append("")
+            out.extend(f"{row_text(cells[i], row)}\n" for row in cells[i + 1:j])
+            i = j
+            continue
+        out.append(lines[i])
+        i += 1
+    return "\n".join(out)
+
+
 def read_pdf(data: bytes, limits: ReadingLimits, ocr=None) -> Extracted:
     """`ocr(page_number, page) -> str` recognises a page without a text layer (None: no OCR)."""
     reader = open_pdf(data, limits)
@@ -62,7 +85,7 @@ def read_pdf(data: bytes, limits: ReadingLimits, ocr=None) -> Extracted:
             scanned = ocr(number, page)
             if scanned.strip():
                 text, recognised = scanned, recognised + 1
-        pages.append(text.strip())
+        pages.append(columns_as_rows(text.strip()))
     text = "\n\n".join(p for p in pages if p)
     # PDF text is hard-wrapped: rejoin hyphenated words and lines within a paragraph.
     text = re.sub(r"(?<=[a-zäöüß])-\n(?=[a-zäöüß])", "", text)

@@ -1,0 +1,196 @@
+"""The HTTP server in front of the Gradio app: our own uvicorn with limits a public service needs.
+
+- request bodies are limited (a few KB above the longest allowed question): larger ones get 413
+  and a German message that does not echo the input;
+- the upload route is closed (the app has no upload feature), and POSTs whose `Origin` is another
+  host are refused (no form posts from foreign pages);
+- every response carries a Content-Security-Policy that allows images only from the app itself,
+  so text from a document can never make a visitor's browser fetch another host;
+- slow clients are cut off: a connection must send its request headers within `HEADER_SECONDS`,
+  idle keep-alive connections close after `KEEP_ALIVE_SECONDS`;
+- Gradio's temp files live under the data directory (`tmp/`) and are removed at start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import gradio as gr
+import uvicorn
+from fastapi import FastAPI
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+log = logging.getLogger("rathaus.server")
+HEADER_SECONDS = 10.0
+KEEP_ALIVE_SECONDS = 5
+BODY_MARGIN = 16_384  # JSON framing, history and session fields around the question
+CSP = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
+       "style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; "
+       "form-action 'self'; base-uri 'self'; object-src 'none'")
+TOO_LARGE = "Die Anfrage ist zu groß. Bitte eine kürzere Frage stellen."
+SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer")]
+
+
+def temp_dir(data_dir: Path) -> Path:
+    """Gradio's temp folder under the data directory, emptied (files of earlier runs are not kept)."""
+    folder = data_dir / "tmp"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["GRADIO_TEMP_DIR"] = str(folder / "gradio")
+    return folder
+
+
+def blocked(data_dir: Path) -> list[str]:
+    """Everything in the data directory except Gradio's own temp files (downloads are served from there)."""
+    return [str(p.resolve()) for p in data_dir.iterdir() if p.name != "tmp"] if data_dir.is_dir() else []
+
+
+class Guard:
+    """ASGI middleware: body limit, closed upload route, same-origin POSTs, security headers."""
+
+    def __init__(self, app, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+        path = scope.get("path", "")
+        if path.rstrip("/").endswith("/upload"):
+            return await self.refuse(send, 403, "Hochladen ist in dieser Anwendung nicht vorgesehen.")
+        if scope.get("method") == "POST" and not same_origin(headers.get("origin"), headers.get("host")):
+            return await self.refuse(send, 403, "Anfragen von fremden Seiten werden nicht angenommen.")
+        length = headers.get("content-length", "")
+        if length and (not length.isdigit() or int(length) > self.max_body):
+            return await self.refuse(send, 413, TOO_LARGE)
+        received, too_large, replaced = 0, False, False
+
+        async def limited_receive():
+            nonlocal received, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    too_large = True
+                    raise BodyTooLarge
+            return message
+
+        async def with_headers(message):
+            nonlocal replaced
+            if too_large:  # whatever the app answers to a body it could not read: our 413 instead
+                if not replaced:
+                    replaced = True
+                    await self.refuse(send, 413, TOO_LARGE)
+                return
+            if message["type"] == "http.response.start":
+                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, with_headers)
+        except BodyTooLarge:
+            pass
+        if too_large and not replaced:
+            await self.refuse(send, 413, TOO_LARGE)
+
+    @staticmethod
+    async def refuse(send, status: int, text: str) -> None:
+        body = json.dumps({"error": text}, ensure_ascii=False).encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+def same_origin(origin: str | None, host: str | None) -> bool:
+    """No `Origin` header (not a browser's cross-site request: gradio_client, curl) or one naming this host."""
+    if not origin:
+        return True
+    return urlsplit(origin).netloc.lower() == (host or "").lower()
+
+
+class SlowClientProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol with a deadline for the request headers (against slowloris):
+    a connection that has not sent a complete request head within `HEADER_SECONDS` is closed."""
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._arm()
+
+    def _arm(self) -> None:
+        self._head_timer = self.loop.call_later(HEADER_SECONDS, self._head_expired)
+
+    def _head_expired(self) -> None:
+        waiting = self.cycle is None or self.cycle.response_complete
+        if waiting and not self.transport.is_closing() and self.transport.get_protocol() is self:
+            self.transport.close()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._head_timer.cancel()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._head_timer.cancel()
+        self._arm()
+
+    def connection_lost(self, exc) -> None:
+        self._head_timer.cancel()
+        super().connection_lost(exc)
+
+
+def asgi_app(blocks: gr.Blocks, settings) -> Guard:
+    """The Gradio app mounted on our FastAPI app, behind the guard."""
+    blocks.state_session_capacity = settings.app.max_sessions
+    data_dir = Path(settings.data_dir)
+    app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    app = gr.mount_gradio_app(app, blocks, path="", allowed_paths=[], blocked_paths=blocked(data_dir),
+                              footer_links=["api"], show_error=False, max_file_size=1024)
+    return Guard(app, max_body=4 * settings.app.max_question_chars + BODY_MARGIN)
+
+
+class Server:
+    """A running server (`url`, `close()`)."""
+
+    def __init__(self, server: uvicorn.Server, thread: threading.Thread | None, url: str) -> None:
+        self.server, self.thread, self.url = server, thread, url
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        if self.thread:
+            self.thread.join(timeout=10)
+
+
+def run(blocks: gr.Blocks, settings, host: str, port: int, block: bool = True) -> Server:
+    """Serve until interrupted (`block`), or start in a background thread and return once it listens."""
+    config = uvicorn.Config(asgi_app(blocks, settings), host=host, port=port, http=SlowClientProtocol,
+                            timeout_keep_alive=KEEP_ALIVE_SECONDS, log_level="warning", ws="none",
+                            h11_max_incomplete_event_size=64 * 1024)
+    server = uvicorn.Server(config)
+    url = f"http://{host}:{port}/"
+    if block:
+        log.info("Rathaus-Chat läuft auf %s", url)
+        server.run()
+        return Server(server, None, url)
+    thread = threading.Thread(target=server.run, daemon=True, name="rathaus-http")
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"server did not start on {url}")
+        time.sleep(0.05)
+    return Server(server, thread, url)
