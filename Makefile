@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test eval ingest browser bench bench-quick clean
+.PHONY: install run test eval ingest tools browser bench bench-quick clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -18,13 +18,17 @@ install: $(STAMP)
 ingest: install
 	$(BIN)/rathaus ingest
 
-run: install ingest
+run: install tools ingest
 	$(BIN)/python app.py
 
-browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+# Debian tools the app and the tests use: headless Chromium (browser test), Tesseract with German (OCR).
+tools:
+	@test -x /usr/bin/chromium && test -f /usr/share/tesseract-ocr/5/tessdata/deu.traineddata || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tesseract-ocr tesseract-ocr-deu >/dev/null; }
 
-test: install browser
+browser: tools
+
+test: install tools
 	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -p no:cacheprovider
 
 eval: install ingest

@@ -50,6 +50,23 @@ def cmd_ingest(args, settings) -> int:
     return 0
 
 
+def cmd_import(args, settings) -> int:
+    from assistant.wiring import run_ingest
+    from index.oparl import OParlOptions, import_oparl
+
+    options = OParlOptions(timeout=args.timeout, delay=args.delay)
+    report = import_oparl(args.url, settings.data_dir, body=args.body, since=args.since, limit=args.limit,
+                          options=options)
+    for oparl_id, reason in report.skipped:
+        print(safe(f"übersprungen: {oparl_id}: {reason}"), file=sys.stderr)
+    print(safe(report.summary()))
+    ingested = run_ingest(settings, [report.folder], progress=False)  # prunes only this endpoint's documents
+    for file, reason in ingested.skipped:
+        print(safe(f"übersprungen: {file}: {reason}"))
+    print(ingested.summary())
+    return 0
+
+
 def document_row(doc) -> dict:
     meta = doc.meta
     return {"doc_id": meta.doc_id, "title": meta.title, "publisher": meta.publisher, "date": meta.date,
@@ -256,6 +273,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-prune", action="store_true", help="Dokumente behalten, die nicht unter PATHS liegen")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("import", help="Dokumente aus einem Ratsinformationssystem importieren (OParl)")
+    p.add_argument("kind", choices=["oparl"], help="Art der Quelle")
+    p.add_argument("url", help="URL des OParl-Systems, z. B. https://…/oparl/v1/system")
+    p.add_argument("--body", help="nur diese Körperschaft (ID oder Kurzname)")
+    p.add_argument("--since", help="nur seit diesem Zeitpunkt geänderte Objekte (ISO, z. B. 2025-01-01)")
+    p.add_argument("--limit", type=int, help="höchstens so viele Drucksachen und Sitzungen je Körperschaft")
+    p.add_argument("--timeout", type=float, default=20.0, help="Sekunden je Anfrage (Standard 20)")
+    p.add_argument("--delay", type=float, default=0.2, help="Pause zwischen Anfragen in Sekunden (Standard 0.2)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("docs", help="indexierte Dokumente auflisten, oder `docs show ID`")
     p.add_argument("action", nargs="?", choices=["show"], help="ein Dokument mit seinen Abschnitten zeigen")

@@ -68,6 +68,7 @@ HAS = {
     Wanted.NUMBER: re.compile(rf"\d|%|€|\b(?:{COUNTED})\b", I),
     Wanted.MONEY: re.compile(r"€|\b(?:euro|eur|mio\.?|mrd\.?|millionen|milliarden|tausend)\b|\d[\d.,]*\s*(?:€|euro|eur)\b", I),
     Wanted.VOTE: re.compile(r"\b(?:einstimmig\w*|mehrheitlich\w*|\d+\s*(?:ja|nein|gegen|stimmen|enthaltung\w*)|"
+                            r"(?:ja|nein|enthaltung\w*|gegenstimme\w*|ja-stimmen|nein-stimmen)\s*:\s*\d+|"  # a table row „Ja: 14“
                             r"gegenstimme\w*|enthaltung\w*|ja-stimmen|nein-stimmen|angenommen|abgelehnt|"
                             r"(?:knapp\w*|breit\w*|groß\w*) mehrheit|mit \d+ zu \d+)\b", I),
     Wanted.DATE: re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b\d{{1,2}}\.\s?(?:{MONTHS})\b|"
@@ -96,7 +97,7 @@ LABELS = {
     Wanted.DATE: re.compile(r"^\W*(?:datum|zeit|uhrzeit|termin|dauer|beginn|ende|stand|sitzung vom)\s*:", I),
     Wanted.PERSON: re.compile(r"^\W*(?:moderation|leitung|vorsitz|referent\w*|protokoll|schriftführ\w*|teilnehmende|"
                               r"anwesend\w*|kontakt|ansprechpartner\w*|verfasser\w*|autor\w*|antragsteller\w*)\s*:", I),
-    Wanted.NUMBER: re.compile(r"^\W*(?:anzahl|teilnehmer\w*|betrag|kosten|summe|beitrag|ergebnis|abstimmung\w*)\s*:", I),
+    Wanted.NUMBER: re.compile(r"^\W*(?:anzahl|teilnehmer\w*|betrag|kosten|summe|beitrag)\s*:", I),
     Wanted.VOTE: re.compile(r"^\W*(?:abstimmung\w*|abstimmungsergebnis|ergebnis|beschluss)\s*:", I),
     Wanted.REASON: re.compile(r"^\W*(?:hintergrund|grund|gründe|anlass|ursache|auslöser)\b", I),
 }

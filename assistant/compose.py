@@ -380,7 +380,8 @@ def measured(plan: QueryPlan):
     ist der Hebesatz“: a number of something else is no answer); for a date, the question's main noun."""
     if plan.wanted not in TYPED:
         return None
-    must = plan.term(plan.counted) if plan.counted and plan.counted not in GENERIC_COUNTS else None
+    counts = plan.wanted in (Wanted.NUMBER, Wanted.MONEY)  # a vote result answers „wie viele Ja-Stimmen“ itself
+    must = plan.term(plan.counted) if counts and plan.counted and plan.counted not in GENERIC_COUNTS else None
     if must is None and plan.wanted == Wanted.DATE:
         nouns = [t for t in plan.key_terms if t.noun and t.known]
         must = max(nouns, key=lambda t: t.weight) if nouns else None

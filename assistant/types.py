@@ -28,6 +28,8 @@ class Source:
     start: int = 0  # offsets of `quote` in the cleaned document text, for highlighting
     end: int = 0
     is_comment: bool = False
+    reference: str = ""  # the council paper's number (OParl `Paper.reference`), if any
+    ocr: bool = False  # the document's text was recognised from images: the quote may contain errors
 
     @classmethod
     def cite(cls, n: int, meta: DocumentMeta, section: str, text: str, start: int, end: int,
@@ -35,7 +37,8 @@ class Source:
         """The one constructor: `text[start:end]` of the cleaned document, cited as number `n`."""
         return cls(n=n, doc_id=meta.doc_id, title=meta.title, publisher=meta.publisher, date=meta.date_display(),
                    section=section, quote=text, chunk_id=chunk.chunk_id if chunk else "", date_iso=meta.date,
-                   doc_type=meta.doc_type, start=start, end=end, is_comment=bool(chunk and chunk.is_comment))
+                   doc_type=meta.doc_type, start=start, end=end, is_comment=bool(chunk and chunk.is_comment),
+                   reference=meta.reference, ocr=meta.ocr)
 
     @classmethod
     def from_chunk(cls, n: int, chunk: Chunk, meta: DocumentMeta, start: int | None = None,
@@ -49,8 +52,10 @@ class Source:
     def line(self) -> str:
         """`[1] Titel – Herausgeber, Datum, Abschnitt „…“: „Zitat …“`"""
         comment = " (Leserkommentar)" if self.is_comment else ""
-        return (f"[{self.n}] {self.title} – {self.publisher}, {self.date}, Abschnitt „{self.section}“{comment}: "
-                f"„{self.quote}“")
+        reference = f", Vorlage {self.reference}" if self.reference else ""
+        ocr = " [Text per Texterkennung]" if self.ocr else ""
+        return (f"[{self.n}] {self.title} – {self.publisher}, {self.date}{reference}, Abschnitt „{self.section}“{comment}"
+                f"{ocr}: „{self.quote}“")
 
 
 @dataclass(frozen=True)

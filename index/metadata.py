@@ -150,6 +150,8 @@ def resolve_meta(doc_id: str, path: Path, entry: dict | None, extracted) -> Docu
     if "date" in found and parse_date(found["date"]):
         put("date", parse_date(found["date"]), f"file:{extracted.origins.get('date', '')}")
     put("date", dateline(extracted.text), "inferred:Datumszeile")
+    if parse_date(found.get("created", "")):
+        put("date", parse_date(found["created"]), f"file:{extracted.origins.get('created', '')}")
     put("doc_type", found.get("doc_type"), f"file:{extracted.origins.get('doc_type', '')}")
     put("doc_type", guess_type(fields.get("title", ""), extracted.text), "inferred:Schlüsselwort")
     put("title", path.stem, "default:Dateiname")
