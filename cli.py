@@ -224,7 +224,8 @@ def cmd_promises(args, settings) -> int:
     if args.json:
         print(json.dumps([p.to_dict() for p in found], ensure_ascii=False, indent=2))
     elif args.csv:
-        sys.stdout.write(to_csv(found))
+        sys.stdout.write("\ufeff" + to_csv(found, lambda d: documents[d].meta.title,
+                                            lambda d: documents[d].meta.date_display()))
     else:
         for p in found:
             meta = documents[p.doc_id].meta

@@ -14,7 +14,6 @@ from index.promises import ACHIEVED, PolicyAreas, Promise
 
 INTENT = re.compile(r"\b(?:versproch\w*|versprech\w*|vorhaben|vorgenommen|angekündigt|ankündig\w*|woll\w*|will|"
                     r"ziele?|pläne|plan\w*|forder\w*|vorschläge?|priorität\w*|schwerpunkt\w*|anliegen)\b", re.IGNORECASE)
-CSV_FIELDS = ["actor", "topic", "kind", "statement", "doc_id", "section", "date", "start", "end", "reason"]
 # Words a broad promise question may contain besides the actor, the intent and one policy area.
 FILLERS = frozenset({"tun", "machen", "erreichen", "neue", "neuen", "neu", "dortmund", "dortmunder", "stadt", "thema",
                      "bereich", "konkret", "eigentlich", "alles", "genau", "denn", "so", "beim", "ins", "ans"})
@@ -43,12 +42,19 @@ def csv_cell(value):
     return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def to_csv(promises: list[Promise]) -> str:
+CSV_HEADERS = {"actor": "Akteur", "topic": "Thema", "kind": "Art", "statement": "Aussage", "title": "Dokument",
+               "date": "Datum", "section": "Abschnitt", "doc_id": "Dokument-ID", "reason": "erkannt an"}
+
+
+def to_csv(promises: list[Promise], title_of=lambda doc_id: doc_id, date_of=lambda doc_id: "") -> str:
+    """For German spreadsheets: semicolons, German headers, the document's title and date (the
+    caller adds the byte-order mark when writing a file), formulas neutralised."""
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
-    writer.writeheader()
+    writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(CSV_HEADERS.values())
     for p in promises:
-        writer.writerow({k: csv_cell(v) for k, v in p.to_dict().items()})
+        row = p.to_dict() | {"title": title_of(p.doc_id), "date": date_of(p.doc_id) or p.date}
+        writer.writerow([csv_cell(row.get(key, "")) for key in CSV_HEADERS])
     return out.getvalue()
 
 
@@ -155,5 +161,5 @@ class PromiseAnswerer:
                 lines.append(f"- {p.statement} [{n}]")
         rest = len(found) - sum(len(items) for _, items in shown)
         if rest > 0:
-            lines.append(f"\n… und {rest} weitere; alle im Reiter „Versprechen“ oder mit `rathaus promises`.")
+            lines.append(f"\n… und {rest} weitere; alle im Reiter „Versprechen“.")
         return Answer(question=question, text="\n".join(lines), sources=tuple(sources), claims=tuple(claims), mode="promises")

@@ -36,16 +36,27 @@ def client(app_url):
     return Client(app_url, verbose=False)
 
 
+def test_readme_api_example_works_verbatim(app_url):
+    from gradio_client import Client
+
+    result = Client(app_url, verbose=False).predict("Wo wurde Kalouti geboren?", api_name="/ask")
+    assert "Beirut" in result[0] and result[1]["sources"][0]["quote"]
+    api = Client(app_url, verbose=False).view_api(return_format="dict")["named_endpoints"]["/ask"]["parameters"]
+    assert [p["parameter_name"] for p in api] == ["question", "history"] and api[1]["parameter_has_default"]
+    text, _ = Client(app_url, verbose=False).predict("Wo ist er geboren?", ["Wer ist Kalouti?"], api_name="/ask")
+    assert "Beirut" in text
+
+
 def test_question_returns_answer_with_sources(client):
     text, payload = client.predict("Wie viele Mitarbeitende des KOD sind täglich im Einsatz?", "[]", api_name="/ask")
-    data = json.loads(payload)
+    data = payload
     assert "45" in text and not data["refused"]
     assert data["sources"] and data["sources"][0]["doc_id"] == "kod-sondereinsatz"
 
 
 def test_unanswerable_question_is_refused(client):
     text, payload = client.predict("Wie hoch ist die Hundesteuer in Dortmund?", "[]", api_name="/ask")
-    assert json.loads(payload)["refused"] and "keine Angaben" in text
+    assert payload["refused"] and "keine Angaben" in text
 
 
 def test_follow_up_uses_history(client):
@@ -55,7 +66,7 @@ def test_follow_up_uses_history(client):
 
 def test_friendly_messages_for_empty_and_overlong_input(client):
     text, payload = client.predict("   ", "[]", api_name="/ask")
-    assert text == "Bitte geben Sie eine Frage ein." and json.loads(payload)["refused"]
+    assert text == "Bitte geben Sie eine Frage ein." and payload["refused"]
     text, _ = client.predict("Frage " * 500, "[]", api_name="/ask")
     assert "zu lang" in text
 

@@ -26,7 +26,7 @@ ODD_QUESTIONS = [
 @pytest.mark.parametrize("question", ODD_QUESTIONS, ids=range(len(ODD_QUESTIONS)))
 def test_odd_input_gets_an_answer_or_a_friendly_message(client, question):  # noqa: F811
     text, payload = client.predict(question, "[]", api_name="/ask")
-    data = json.loads(payload)
+    data = payload
     assert text and "Traceback" not in text and "interner Fehler" not in text
     assert data["mode"] in {"extractive", "list", "promises", "message"} or data["refused"]
     assert "<iframe" not in text and "<script" not in text
@@ -34,7 +34,7 @@ def test_odd_input_gets_an_answer_or_a_friendly_message(client, question):  # no
 
 def test_too_long_question_is_not_echoed(client):  # noqa: F811
     text, payload = client.predict("Frage " + "x" * 1_500, "[]", api_name="/ask")
-    assert "zu lang" in text and "x" * 100 not in text and "x" * 100 not in payload
+    assert "zu lang" in text and "x" * 100 not in text and "x" * 100 not in json.dumps(payload)
 
 
 def test_bad_history_is_ignored_not_an_error(client):  # noqa: F811

@@ -3,6 +3,8 @@ see the cited passage highlighted in the document viewer; a screenshot goes to t
 
 from __future__ import annotations
 
+import csv
+import io
 import shutil
 from pathlib import Path
 
@@ -29,8 +31,14 @@ def test_ask_and_see_the_highlighted_source(app_url):  # noqa: F811
         page.locator("#rc-question textarea").wait_for(timeout=60000)
         page.locator("#rc-question textarea").fill("Wie viele Mitarbeitende des KOD sind täglich im Einsatz?")
         page.locator("#rc-send").click()
-        page.locator("#rc-chat").get_by_text("Bis zu 45 Mitarbeitende", exact=False).first.wait_for(timeout=30000)
+        answer = page.locator("#rc-chat").get_by_text("Bis zu 45 Mitarbeitende", exact=False).first
+        answer.wait_for(timeout=30000)
         page.locator("#rc-sources").get_by_text("OB Kalouti im Sondereinsatz", exact=False).first.wait_for(timeout=10000)
+        page.wait_for_timeout(500)
+        box = answer.bounding_box()  # the answer stays in view: the page does not jump to the viewer
+        assert box and 0 <= box["y"] < page.viewport_size["height"], box
+        assert page.locator("#rc-viewer mark#rc-cited").count() == 0  # the viewer opens on a click only
+        page.locator("#rc-pick label").first.click()
         mark = page.locator("#rc-viewer mark#rc-cited")
         mark.wait_for(timeout=15000)
         assert "45 Mitarbeitende" in mark.inner_text()
@@ -59,8 +67,10 @@ def test_promise_tab_filters_and_opens_the_source(app_url):  # noqa: F811
         assert mark.inner_text().strip() == "Klimaneutralität bis 2035 ist unser Ziel."
         with page.expect_download(timeout=15000) as download:
             page.locator("#rc-p-export").click()
+        assert download.value.suggested_filename.startswith("versprechen-20")
         content = Path(download.value.path()).read_text(encoding="utf-8-sig")
-        assert content.splitlines()[0].startswith("actor,topic,kind,statement") and len(content.splitlines()) == 2
+        rows = list(csv.reader(io.StringIO(content), delimiter=";"))  # a German spreadsheet splits at ;
+        assert rows[0][:4] == ["Akteur", "Thema", "Art", "Aussage"] and len(rows) == 2 and len(rows[1]) == len(rows[0])
         page.screenshot(path=str(ARTIFACTS / "versprechen.png"), full_page=True)
         browser.close()
 

@@ -4,6 +4,7 @@ browser check in test_browser.py."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import os
@@ -145,8 +146,11 @@ def test_csv_cells_never_start_a_formula():
     assert csv_cell("Radweg bauen") == "Radweg bauen" and csv_cell(3) == 3
     promise = Promise(doc_id="d", actor="=HYPERLINK(\"http://böse\")", topic="Verkehr", kind="Ziel",
                       statement="@cmd", section="", start=0, end=4, date="", reason="test")
-    text = to_csv([promise])
+    text = to_csv([promise], lambda d: "Projektpapier", lambda d: "16.08.2023")
     assert "'=HYPERLINK" in text and "'@cmd" in text and "\n=HYPER" not in text
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))  # as a German spreadsheet splits it
+    assert rows[0][:4] == ["Akteur", "Thema", "Art", "Aussage"] and len(rows) == 2
+    assert rows[1][4:6] == ["Projektpapier", "16.08.2023"]
 
 
 def test_document_text_never_becomes_markdown_links_or_images():
@@ -156,7 +160,8 @@ def test_document_text_never_becomes_markdown_links_or_images():
 
 
 def test_exports_are_removed_when_old(tmp_path):
-    old, new = tmp_path / "versprechen-alt.csv", tmp_path / "versprechen-neu.csv"
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    old, new = tmp_path / "a" / "versprechen-2026-01-01.csv", tmp_path / "b" / "versprechen-2026-01-02.csv"
     old.write_text("a"), new.write_text("b")
     os.utime(old, (time.time() - 3600, time.time() - 3600))
     prune_exports(tmp_path)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -121,8 +123,9 @@ def test_cli_lists_filters_and_exports(real_settings, real_index):
     assert items and all("Kalouti" in i["actor"] and i["kind"] != ACHIEVED for i in items)
     assert {"actor", "topic", "kind", "statement", "doc_id", "section", "date", "reason"} <= set(items[0])
     csv_out = run("--topic", "Wohnen", "--csv")
-    assert csv_out.stdout.splitlines()[0].startswith("actor,topic,kind,statement")
-    assert all(",Wohnen," in line for line in csv_out.stdout.splitlines()[1:] if line)
+    rows = list(csv.reader(io.StringIO(csv_out.stdout.lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:4] == ["Akteur", "Thema", "Art", "Aussage"] and len(rows) > 1
+    assert all(row[1] == "Wohnen" and len(row) == len(rows[0]) for row in rows[1:])
     achieved = json.loads(run("--kind", "erreicht", "--json").stdout)
     assert achieved and all(i["kind"] == ACHIEVED for i in achieved)
     bad = run("--doc", "gibt-es-nicht")

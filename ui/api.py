@@ -18,12 +18,13 @@ BUSY = "Gerade stellen sehr viele Menschen gleichzeitig Fragen. Bitte später er
 UNAVAILABLE = "Die Dokumentensuche ist gerade nicht erreichbar. Bitte versuchen Sie es in einer Minute erneut."
 
 
-def parse_history(history_json: str | None, limit: int, keep: int = 10) -> list[str]:
-    """The earlier questions from the API's JSON list; anything else counts as no history."""
-    try:
-        history = json.loads(history_json or "[]")
-    except (ValueError, RecursionError):
-        return []
+def parse_history(history, limit: int, keep: int = 10) -> list[str]:
+    """The earlier questions: a list of strings, or the same as a JSON text; anything else counts as none."""
+    if isinstance(history, str):
+        try:
+            history = json.loads(history or "[]")
+        except (ValueError, RecursionError):
+            return []
     if not isinstance(history, list):
         return []
     return [str(h)[:limit] for h in history if isinstance(h, (str, int, float))][-keep:]
@@ -84,15 +85,17 @@ def busy_check(app: gr.Blocks, max_queue: int):
 
 
 def add_ask_endpoint(assistant, settings, not_busy) -> None:
-    """The one public API endpoint, `/ask`: the answer text and the full answer as JSON."""
+    """The one public API endpoint, `/ask`: `question` (and optionally `history`, the earlier questions
+    as a list or JSON text) → the answer text and the full answer (sources, quotes, dates) as JSON."""
     limit = settings.app.max_question_chars
 
-    def api_ask(question: str, history_json: str = "[]") -> tuple[str, str]:
-        *_, answer = answer_parts(assistant, question, parse_history(history_json, limit), Filters(), limit, stream=False)
-        return answer.text, json.dumps(answer.to_dict(), ensure_ascii=False)
+    def api_ask(question: str, history=None) -> tuple[str, dict]:
+        *_, answer = answer_parts(assistant, question, parse_history(history, limit), Filters(), limit, stream=False)
+        return answer.text, answer.to_dict()
 
-    api_q = gr.Textbox(visible=False)
-    api_h = gr.Textbox(visible=False)
-    api_text = gr.Textbox(visible=False)
-    api_json = gr.Textbox(visible=False)
-    gr.Button(visible=False).click(api_ask, [api_q, api_h], [api_text, api_json], api_name="ask", validator=not_busy)
+    api_q = gr.Textbox(visible=False, label="question")
+    api_h = gr.JSON(visible=False, label="history", value=[])
+    api_text = gr.Textbox(visible=False, label="answer")
+    api_json = gr.JSON(visible=False, label="answer_json")
+    gr.Button(visible=False).click(api_ask, [api_q, api_h], [api_text, api_json], api_name="ask", validator=not_busy,
+                                   api_description="Eine Frage zu den Dokumenten stellen: Antwort und Quellen")

@@ -16,6 +16,8 @@ EXAMPLES = [
     "Wer entscheidet über den Verfügungsfonds der City?",
     "Wie wird das Wetter morgen?",                            # tester: must be refused
 ]
+FILTERED_OUT = ("\n\n_Mit den gesetzten Filtern habe ich nichts gefunden – ohne Filter gibt es eine Antwort. "
+                "Bitte die Filter entfernen („Neue Unterhaltung“ oder „Filter entfernen“) und erneut fragen._")
 SCROLL_JS = "() => { setTimeout(() => document.getElementById('rc-cited')?.scrollIntoView({block: 'center'}), 300); }"
 
 
@@ -23,18 +25,25 @@ def chat_tab(assistant, settings, documents, render_document, not_busy) -> None:
     limit = settings.app.max_question_chars
 
     def respond(question, chat, questions, doc_ids, types, publishers):
-        """Streams the answer into the chat, then shows its sources."""
-        chat = list(chat or []) + [{"role": "user", "content": question or ""}, {"role": "assistant", "content": ""}]
+        """Shows the question at once, streams the answer into the chat, then lists its sources. The
+        document viewer is cleared: it opens only when a source is picked."""
+        chat = list(chat or []) + [{"role": "user", "content": question or ""},
+                                   {"role": "assistant", "content": "_wird beantwortet …_"}]
         filters = Filters(tuple(doc_ids or ()), tuple(types or ()), tuple(publishers or ()))
+        yield chat, questions, [], sources_html([]), gr.update(choices=[], value=None), "", ""
         answer = None
         for answer in answer_parts(assistant, question, list(questions or []), filters, limit):
             chat[-1] = {"role": "assistant", "content": answer_markdown(answer)}
-            yield chat, questions, [], sources_html([]), gr.update(), ""
+            yield chat, questions, [], sources_html([]), gr.update(), "", ""
+        if answer.refused and filters != Filters() and answer.mode != "message":
+            unfiltered = assistant.ask(question.strip(), list(questions or []))
+            if not unfiltered.refused:  # the filter, not the documents, kept the answer away
+                chat[-1] = {"role": "assistant", "content": answer_markdown(answer) + FILTERED_OUT}
         if answer.mode != "message":
             questions = list(questions or []) + [question.strip()]
         choices = [(f"[{s.n}] {s.title} – {s.section}", str(i)) for i, s in enumerate(answer.sources)]
         yield (chat, questions, [s.__dict__ for s in answer.sources], sources_html(answer.sources),
-               gr.update(choices=choices, value=choices[0][1] if choices else None), "")
+               gr.update(choices=choices, value=None), "", "")
 
     def show_source(choice, sources):
         if choice is None or not sources:
@@ -46,12 +55,15 @@ def chat_tab(assistant, settings, documents, render_document, not_busy) -> None:
     sources = gr.State([])
     with gr.Row():
         with gr.Column(scale=3):
-            chat = gr.Chatbot(label="Unterhaltung", height=480, buttons=["copy"], elem_id="rc-chat")
+            chat = gr.Chatbot(label="Unterhaltung", show_label=False, height=480, buttons=["copy"], elem_id="rc-chat")
             question = gr.Textbox(label="Ihre Frage", placeholder="z. B. Was hat der neue OB versprochen?",
                                   max_lines=4, elem_id="rc-question")
             with gr.Row():
                 send = gr.Button("Fragen", variant="primary", elem_id="rc-send")
                 new = gr.Button("Neue Unterhaltung", elem_id="rc-new")
+            with gr.Row():
+                active = gr.Markdown("", elem_id="rc-filters")
+                clear_filters = gr.Button("Filter entfernen", size="sm", elem_id="rc-clear-filters")
             gr.Examples(EXAMPLES, inputs=question, label="Beispielfragen (Bürger, Verwaltung, Test)")
         with gr.Column(scale=2):
             with gr.Accordion("Filter", open=False):
@@ -62,11 +74,21 @@ def chat_tab(assistant, settings, documents, render_document, not_busy) -> None:
             sources_view = gr.HTML(sources_html([]), elem_id="rc-sources")
             pick = gr.Radio([], label="Quelle im Dokument anzeigen", elem_id="rc-pick")
             viewer = gr.HTML("", elem_id="rc-viewer")
-    outputs = [chat, questions, sources, sources_view, pick, question]
+    outputs = [chat, questions, sources, sources_view, pick, question, viewer]
     inputs = [question, chat, questions, doc_filter, type_filter, pub_filter]
     for trigger in (send.click, question.submit):
-        trigger(respond, inputs, outputs, api_visibility="private", validator=not_busy).then(
-            show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
+        trigger(respond, inputs, outputs, api_visibility="private", validator=not_busy)
     pick.change(show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
-    new.click(lambda: ([], [], [], sources_html([]), gr.update(choices=[], value=None), ""), None,
-              [chat, questions, sources, sources_view, pick, viewer], api_visibility="private")
+    filters = [doc_filter, type_filter, pub_filter]
+    for dropdown in filters:
+        dropdown.change(filter_text, filters, active, api_visibility="private")
+    clear_filters.click(lambda: ([], [], []), None, filters, api_visibility="private")
+    new.click(lambda: ([], [], [], sources_html([]), gr.update(choices=[], value=None), "", [], [], []), None,
+              [chat, questions, sources, sources_view, pick, viewer, *filters], api_visibility="private")
+
+
+def filter_text(doc_ids, types, publishers) -> str:
+    """The active filters, shown next to the question so they are never forgotten."""
+    parts = [f"{label}: {', '.join(values)}" for label, values in
+             (("Dokumente", doc_ids), ("Typ", types), ("Herausgeber", publishers)) if values]
+    return f"**Aktive Filter** – {'; '.join(parts)}" if parts else ""

@@ -41,9 +41,14 @@ def answer_markdown(answer: Answer) -> str:
     text = plain(answer.text)
     if answer.notice:
         text += f"\n\n_Hinweis: {plain(answer.notice)}_"
-    if answer.sources:
-        text += "\n\n**Quellen**\n" + "\n".join(f"\n{plain(s.line())}" for s in answer.sources)
+    if answer.sources:  # one compact line per source; the quotes are in the sources panel
+        text += "\n\n**Quellen**\n" + "\n".join(f"\n{plain(compact(s))}" for s in answer.sources)
     return text
+
+
+def compact(source: Source) -> str:
+    reference = f", Vorlage {source.reference}" if source.reference else ""
+    return f"[{source.n}] {source.title} ({source.date or 'ohne Datum'}{reference}), Abschnitt „{source.section}“"
 
 
 def sources_html(sources: list[Source] | tuple[Source, ...]) -> str:

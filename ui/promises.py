@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import time
+from datetime import date
 from pathlib import Path
 
 import gradio as gr
@@ -31,10 +32,11 @@ EXPORT_MAX_AGE_SECONDS = 600
 def prune_exports(folder: Path, max_age: float = EXPORT_MAX_AGE_SECONDS) -> None:
     """Remove exports older than `max_age` seconds (the browser has fetched them long before)."""
     cutoff = time.time() - max_age
-    for path in folder.glob("versprechen-*.csv"):
+    for path in folder.glob("*/versprechen-*.csv"):
         with contextlib.suppress(OSError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
+                path.parent.rmdir()
 
 
 def promises_tab(tab: gr.Tab, index, documents, render_document, export_dir: Path) -> None:
@@ -51,10 +53,12 @@ def promises_tab(tab: gr.Tab, index, documents, render_document, export_dir: Pat
 
     def export(found) -> str:
         """The selected rows as CSV (UTF-8 with BOM, so spreadsheet programs keep the umlauts)."""
-        content = to_csv(found)
+        content = to_csv(found, lambda d: index.meta(d).title, lambda d: index.meta(d).date_display())
         prune_exports(export_dir)
-        path = export_dir / f"versprechen-{hashlib.sha256(content.encode()).hexdigest()[:10]}.csv"
+        digest = hashlib.sha256(content.encode()).hexdigest()[:8]  # one folder per selection, the name a person reads
+        path = export_dir / digest / f"versprechen-{date.today().isoformat()}.csv"
         if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(content, encoding="utf-8-sig")
         return str(path)
 

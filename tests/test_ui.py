@@ -1,0 +1,26 @@
+"""The chat's own presentation logic (no server): compact source lines, active filters shown."""
+
+from __future__ import annotations
+
+from assistant.types import Answer, Source
+from ui.chat import filter_text
+from ui.present import answer_markdown
+
+
+def source(n: int, **extra) -> Source:
+    return Source(n=n, doc_id="pp", title="Projektpapier 2.0", publisher="Grüne und CDU", date="16.08.2023",
+                  section="Mobilität", quote="Wir wollen den Ringbus.", **extra)
+
+
+def test_sources_appear_once_as_compact_lines_without_quotes():
+    answer = Answer(question="q", text="Wir wollen den Ringbus. [1]", sources=(source(1), source(2, reference="AN/1")))
+    shown = answer_markdown(answer)
+    assert shown.count("Wir wollen den Ringbus") == 1  # the quote is in the answer, not repeated in the list
+    assert "\\[1\\] Projektpapier 2\\.0 \\(16\\.08\\.2023\\), Abschnitt „Mobilität“" in shown
+    assert "Vorlage AN/1" in shown
+
+
+def test_active_filters_are_named():
+    assert filter_text([], [], []) == ""
+    shown = filter_text(["projektpapier-2023"], ["Pressemitteilung"], [])
+    assert "Aktive Filter" in shown and "projektpapier-2023" in shown and "Pressemitteilung" in shown
