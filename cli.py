@@ -212,15 +212,16 @@ def _open_text(name: str):
 def cmd_promises(args, settings) -> int:
     from assistant.promise_list import select, to_csv
     from assistant.wiring import build_embedder, build_store
-    from index.promises import stored_promises
+    from assistant.wiring import build_search_index
 
     store = build_store(settings, build_embedder(settings))
     store.chunks()  # IndexMissing / IndexOutOfDate with a clear message
     documents = {d.meta.doc_id: d for d in store.all_documents()}  # the statements live there: no BM25 to load
     if args.doc and args.doc not in documents:
         raise RathausError(f"kein Dokument '{args.doc}' im Index (siehe: rathaus docs)")
-    found = select(stored_promises(documents.values()), actor=args.actor or "", topic=args.topic or "", doc=args.doc or "",
-                   kind=args.kind or "", text=args.search or "", include_achieved=args.all)
+    promises = build_search_index(settings).promises_with_status()  # what became of each: needs the search
+    found = select(promises, actor=args.actor or "", topic=args.topic or "", doc=args.doc or "",
+                   kind=args.kind or "", text=args.search or "", include_achieved=args.all, status=args.status or "")
     if args.json:
         print(json.dumps([p.to_dict() for p in found], ensure_ascii=False, indent=2))
     elif args.csv:
@@ -229,8 +230,10 @@ def cmd_promises(args, settings) -> int:
     else:
         for p in found:
             meta = documents[p.doc_id].meta
-            print(safe(f"[{p.topic}] {p.actor} – {p.kind}\n  „{p.statement}“\n  {meta.title} ({meta.date_display()}), "
-                       f"Abschnitt „{p.section}“; erkannt an: {p.reason}\n"))
+            stand = "".join(f"\n  Beleg ({e['date']}, {documents[e['doc_id']].meta.title}): „{e['quote']}“"
+                            for e in p.evidence)
+            print(safe(f"[{p.topic}] {p.actor} – {p.kind} – Stand: {p.status}\n  „{p.statement}“\n  {meta.title} "
+                       f"({meta.date_display()}), Abschnitt „{p.section}“; erkannt an: {p.reason}{stand}\n"))
         print(f"{len(found)} Aussagen")
     return 0
 
@@ -312,6 +315,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--topic", help="Politikfeld oder Teil davon, z. B. Wohnen, Mobilität")
     p.add_argument("--doc", help="Dokument-ID")
     p.add_argument("--kind", help="Ziel/Vorhaben, Forderung an die Verwaltung, Prüfauftrag, erreicht")
+    p.add_argument("--status", choices=["umgesetzt", "in Arbeit", "geändert/verworfen", "offen"],
+                   help="nur Aussagen mit diesem Stand (was aus ihnen wurde)")
     p.add_argument("--search", help="Wörter in der Aussage")
     p.add_argument("--all", action="store_true", help="auch Erreichtes (Art „erreicht“)")
     out = p.add_mutually_exclusive_group()

@@ -22,7 +22,7 @@ PER_TOPIC = 3
 
 
 def select(promises: list[Promise], actor: str = "", topic: str = "", doc: str = "", kind: str = "",
-           text: str = "", include_achieved: bool = False) -> list[Promise]:
+           text: str = "", include_achieved: bool = False, status: str = "") -> list[Promise]:
     """Promises whose fields contain the given values (case-insensitive); achievements only on request."""
     def has(value: str, wanted: str) -> bool:
         return not wanted or wanted.casefold() in value.casefold()
@@ -30,7 +30,7 @@ def select(promises: list[Promise], actor: str = "", topic: str = "", doc: str =
     return [p for p in promises
             if (include_achieved or kind == ACHIEVED or p.kind != ACHIEVED)
             and has(p.actor, actor) and has(p.topic, topic) and (not doc or p.doc_id == doc)
-            and has(p.kind, kind) and has(p.statement, text)]
+            and has(p.kind, kind) and has(p.statement, text) and (not status or p.status == status)]
 
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -43,7 +43,8 @@ def csv_cell(value):
 
 
 CSV_HEADERS = {"actor": "Akteur", "topic": "Thema", "kind": "Art", "statement": "Aussage", "title": "Dokument",
-               "date": "Datum", "section": "Abschnitt", "doc_id": "Dokument-ID", "reason": "erkannt an"}
+               "date": "Datum", "section": "Abschnitt", "doc_id": "Dokument-ID", "reason": "erkannt an",
+               "status": "Stand", "evidence_date": "Beleg-Datum", "evidence_doc": "Beleg-Dokument", "evidence": "Beleg"}
 
 
 def to_csv(promises: list[Promise], title_of=lambda doc_id: doc_id, date_of=lambda doc_id: "") -> str:
@@ -53,7 +54,10 @@ def to_csv(promises: list[Promise], title_of=lambda doc_id: doc_id, date_of=lamb
     writer = csv.writer(out, delimiter=";", quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(CSV_HEADERS.values())
     for p in promises:
-        row = p.to_dict() | {"title": title_of(p.doc_id), "date": date_of(p.doc_id) or p.date}
+        first = p.evidence[0] if p.evidence else {}
+        row = p.to_dict() | {"title": title_of(p.doc_id), "date": date_of(p.doc_id) or p.date,
+                             "evidence_date": first.get("date", ""), "evidence_doc": first.get("doc_id", ""),
+                             "evidence": first.get("quote", "")}
         writer.writerow([csv_cell(row.get(key, "")) for key in CSV_HEADERS])
     return out.getvalue()
 

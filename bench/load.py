@@ -51,7 +51,7 @@ def start_app(env: dict | None = None, port: int | None = None) -> tuple[subproc
         if process.poll() is not None:
             raise RuntimeError(f"app.py exited: {process.stderr.read()[-2000:]}")
         try:
-            text, _ = Client(url, verbose=False).predict("Wo wurde Kalouti geboren?", "[]", api_name="/ask")
+            text, _ = Client(url, verbose=False).predict("Wo wurde Kalouti geboren?", api_name="/ask")
             if text:
                 return process, url, time.perf_counter() - started
         except Exception:  # not listening yet
@@ -68,7 +68,7 @@ def questions() -> list[str]:
 
 async def _ask(client, url: str, question: str) -> tuple[str, str]:
     """One question over Gradio's plain HTTP API: ("answer", text) | ("busy", message) | ("failed", why)."""
-    response = await client.post(url + "gradio_api/call/ask", json={"data": [question, "[]"]})
+    response = await client.post(url + "gradio_api/call/ask", json={"data": [question, []]})
     if response.status_code != 200:
         return ("busy", response.text) if "später erneut versuchen" in response.text else ("failed", response.text[:200])
     event_id = response.json()["event_id"]
@@ -80,7 +80,7 @@ async def _ask(client, url: str, question: str) -> tuple[str, str]:
     text, payload = json.loads(data)
     if not text or "interner Fehler" in text:
         return "failed", text[:200]
-    return ("busy", text) if json.loads(payload)["mode"] == "message" and "später erneut" in text else ("answer", text)
+    return ("busy", text) if payload["mode"] == "message" and "später erneut" in text else ("answer", text)
 
 
 def run_load(url: str, users: int, seconds: float, pid: int | None = None, seed: int = 1) -> dict:

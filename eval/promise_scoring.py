@@ -81,3 +81,32 @@ def score_promises(promises: list[Promise], labels: list[Label] | None = None, d
         "promises_achieved_listed_as_promise": round(achieved_as_promise / max(achieved_total, 1), 4),
         "rows": rows,
     }
+
+
+FOLLOW_UP = EVAL_DIR / "followup_labelled.yaml"
+
+
+def score_follow_through(promises: list[Promise], path=FOLLOW_UP) -> dict:
+    """Status of statements of intent against `eval/followup_labelled.yaml`: precision of the statuses
+    set (not `offen`), recall of the labelled ones, share of set statuses whose evidence is in the
+    labelled document, accuracy over all pairs, statuses without evidence (must be 0)."""
+    pairs = yaml.safe_load(path.read_text(encoding="utf-8"))["pairs"]
+    found = []
+    for pair in pairs:
+        match = next((p for p in promises if p.doc_id == pair["doc"] and p.statement.startswith(pair["starts"])), None)
+        found.append((pair, match))
+    missing = [pair["starts"] for pair, match in found if match is None]
+    predicted = [(pair, m) for pair, m in found if m is not None and m.status != "offen"]
+    labelled = [(pair, m) for pair, m in found if pair["status"] != "offen"]
+    right = [(pair, m) for pair, m in predicted if m.status == pair["status"]]
+    with_evidence = [(pair, m) for pair, m in right if any(e["doc_id"] == pair.get("evidence") for e in m.evidence)]
+    return {
+        "followup_pairs": len(pairs),
+        "followup_unmatched": len(missing),
+        "followup_status_precision": round(len(right) / len(predicted), 4) if predicted else 1.0,
+        "followup_status_recall": round(sum(1 for p, m in labelled if m and m.status == p["status"]) / len(labelled), 4)
+        if labelled else 1.0,
+        "followup_evidence_correct": round(len(with_evidence) / len(right), 4) if right else 1.0,
+        "followup_accuracy": round(sum(1 for p, m in found if m and m.status == p["status"]) / len(pairs), 4),
+        "followup_without_evidence": sum(1 for p in promises if p.status != "offen" and not p.evidence),
+    }

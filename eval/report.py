@@ -28,6 +28,9 @@ METRICS = {
     "promises_precision": ("Versprechen: Präzision", True), "promises_recall": ("Versprechen: Recall", True),
     "promises_actor_accuracy": ("Versprechen: Akteur richtig", True), "promises_topic_accuracy": ("Versprechen: Thema richtig", True),
     "promises_achieved_recall": ("Erreichtes erkannt", True), "promises_achieved_listed_as_promise": ("Erreichtes als Versprechen", False),
+    "followup_status_precision": ("Versprechen-Stand: Präzision", True), "followup_status_recall": ("Versprechen-Stand: Recall", True),
+    "followup_evidence_correct": ("Versprechen-Stand: Beleg richtig", True),
+    "followup_without_evidence": ("Versprechen-Stand ohne Beleg", False),
     "judge_faithful": ("LLM-Richter: belegt", True), "judge_faithful_errors": ("LLM-Richter: Fehler (belegt)", False),
     "judge_correct": ("LLM-Richter: richtig", True), "judge_correct_errors": ("LLM-Richter: Fehler (richtig)", False),
 }

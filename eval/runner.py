@@ -188,6 +188,9 @@ def run_eval(assistant, items: list[Item] | None = None, compare: bool = False, 
 
         extraction = score_promises(assistant.index.promises, labels=load_labels(promises), docs=set(assistant.index.documents))
         metrics |= {k: v for k, v in extraction.items() if k.startswith("promises_")}
+        from eval.promise_scoring import score_follow_through
+
+        metrics |= score_follow_through(assistant.index.promises_with_status())
         result["promise_rows"] = extraction["rows"]
     if compare:
         from eval.baselines import BM25Only, DenseOnly, StockLlamaIndex

@@ -79,6 +79,9 @@ class Promise:
     end: int
     date: str
     reason: str
+    status: str = "offen"  # what became of it (index.follow_through): umgesetzt, in Arbeit, geändert/verworfen, offen
+    evidence: tuple = ()  # later passages that show the status: {doc_id, date, section, quote}
+    status_rule: str = ""  # the rule that set the status
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -86,7 +89,8 @@ class Promise:
 
 def stored_promises(documents) -> list[Promise]:
     """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`)."""
-    return [Promise(**p) for d in documents for p in d.promises]
+    fields = set(Promise.__dataclass_fields__)
+    return [Promise(**{k: v for k, v in p.items() if k in fields}) for d in documents for p in d.promises]
 
 
 class PolicyAreas:

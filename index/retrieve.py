@@ -217,6 +217,15 @@ class SearchIndex:
         heads = [r[::-1] for r in starting(self._snap.reversed_terms, stem[::-1])]
         return heads, starting(self._snap.sorted_terms, stem)
 
+    def promises_with_status(self) -> list[Promise]:
+        """The statements of intent with what became of them (`index.follow_through`), once per version."""
+        from index.follow_through import with_follow_through
+
+        cached = getattr(self, "_followed", None)
+        if cached is None or cached[0] != self._snap.stamp:
+            self._followed = cached = (self._snap.stamp, with_follow_through(self._snap.promises, self))
+        return cached[1]
+
     def surface_words(self, first_letter: str) -> list[str]:
         """Corpus words of four or more letters starting with `first_letter`, for typo correction."""
         return self._snap.surface.get(first_letter, [])

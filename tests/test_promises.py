@@ -160,3 +160,43 @@ def test_cli_output_into_a_closed_pipe_is_no_error(real_settings, real_index):
     process.stdout.close()
     stderr = process.stderr.read()
     assert process.wait(timeout=120) == 0 and "Traceback" not in stderr, stderr
+
+
+@pytest.mark.model
+def test_follow_through_shows_what_became_of_promises(real_index):
+    """The Projektpapier's KOD and City-Management promises show a status with evidence from the later
+    releases; promises no later document speaks of stay `offen`; no status is set without evidence."""
+    promises = real_index.promises_with_status()
+    kod = next(p for p in promises if p.statement.startswith("Wir werden die Weiterentwicklung des KOD fördern"))
+    assert kod.status == "umgesetzt" and kod.evidence[0]["doc_id"] == "kod-sondereinsatz" and kod.status_rule
+    assert kod.evidence[0]["quote"] in real_index.documents["kod-sondereinsatz"].text
+    city = next(p for p in promises if p.statement.startswith("Konstruktiv begleiten werden wir das auf den Weg"))
+    assert city.status == "in Arbeit" and city.evidence[0]["doc_id"] == "citymanagement"
+    assert city.evidence[0]["date"] > city.date
+    housing = next(p for p in promises if "Housing First" in p.statement)
+    assert housing.status == "offen" and not housing.evidence
+    assert all(p.evidence for p in promises if p.status != "offen")
+    assert {p.status for p in promises} <= {"umgesetzt", "in Arbeit", "geändert/verworfen", "offen"}
+
+
+def test_follow_through_rules_classify_sentences():
+    from index.follow_through import classify
+
+    assert classify("Die neue Stabsstelle wurde im Mai eingerichtet.")[0] == "umgesetzt"
+    assert classify("Bis zu 45 Mitarbeitende sind täglich im Einsatz.")[0] == "umgesetzt"
+    assert classify("Die Stabsstelle soll beim Amt für Stadterneuerung eingerichtet werden.")[0] == "in Arbeit"
+    assert classify("In der Folge wurde das Verfahren gestoppt.")[0] == "geändert/verworfen"
+    assert classify("Ursprünglich war geplant, eine Agentur zu beauftragen.") is None  # a past plan shows nothing
+    assert classify("Der Rat tagt am Dienstag.") is None
+
+
+def test_cli_filters_by_status(real_settings, real_index, monkeypatch, capsys):
+    from cli import main
+
+    monkeypatch.setenv("RATHAUS_DATA_DIR", str(real_settings.data_dir))
+    assert main(["promises", "--status", "umgesetzt", "--json"]) == 0
+    items = json.loads(capsys.readouterr().out)
+    assert items and all(i["status"] == "umgesetzt" and i["evidence"] for i in items)
+    assert {"doc_id", "date", "section", "quote"} <= set(items[0]["evidence"][0])
+    assert main(["promises", "--status", "offen", "--json"]) == 0
+    assert all(i["status"] == "offen" and i["evidence"] == [] for i in json.loads(capsys.readouterr().out))

@@ -16,10 +16,19 @@ import gradio as gr
 from assistant.promise_list import select, to_csv
 from index.promises import KINDS
 
-PROMISE_HEADERS = ["Akteur", "Thema", "Art", "Aussage", "Dokument", "Datum"]
+PROMISE_HEADERS = ["Akteur", "Thema", "Art", "Aussage", "Dokument", "Datum", "Stand"]
 ALL = "Alle"
 PROMISE_SCROLL_JS = ("() => { setTimeout(() => document.querySelector('#rc-p-viewer #rc-cited')"
                      "?.scrollIntoView({block: 'center'}), 300); }")
+
+
+def stand(promise) -> str:
+    """„umgesetzt (07.11.2025: „Daher ist der KOD …“)“, or „offen“."""
+    if not promise.evidence:
+        return promise.status
+    first = promise.evidence[0]
+    date = ".".join(reversed(first["date"].split("-")))
+    return f"{promise.status} ({date}: „{first['quote']}“)"
 
 
 def count_text(n: int) -> str:
@@ -44,12 +53,12 @@ def promises_tab(tab: gr.Tab, index, documents, render_document, export_dir: Pat
     export_dir.mkdir(parents=True, exist_ok=True)
 
     def matching(actor, topic, doc_id, kind, text):
-        return select(index.promises, actor="" if actor == ALL else actor, topic="" if topic == ALL else topic,
+        return select(index.promises_with_status(), actor="" if actor == ALL else actor, topic="" if topic == ALL else topic,
                       doc="" if doc_id == ALL else doc_id, kind="" if kind == ALL else kind, text=text or "")
 
     def rows(found) -> list[list[str]]:
-        return [[p.actor, p.topic, p.kind, p.statement, index.meta(p.doc_id).title, index.meta(p.doc_id).date_display()]
-                for p in found]
+        return [[p.actor, p.topic, p.kind, p.statement, index.meta(p.doc_id).title, index.meta(p.doc_id).date_display(),
+                 stand(p)] for p in found]
 
     def export(found) -> str:
         """The selected rows as CSV (UTF-8 with BOM, so spreadsheet programs keep the umlauts)."""
