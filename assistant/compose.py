@@ -105,6 +105,7 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
     """Every quotable sentence of the passages, scored; one candidate per document position."""
     plan = with_names(plan, hits)
     must = measured(plan)
+    dates = sorted({h.meta.date for h in hits if h.meta.date}, reverse=True)  # newest first
     by_position: dict[tuple[str, int], Candidate] = {}
     for rank, hit in enumerate(hits):
         named = " ".join(hit.meta.aliases) if hit.chunk.doc_id in plan.routed_docs else ""
@@ -126,6 +127,7 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
             prior = 1 / (1 + 0.25 * rank)  # the passage ranking (dense and BM25 fused) as a prior
             if hit.chunk.doc_id == hits[0].chunk.doc_id:
                 prior += 0.2  # the best-ranked document is the right one far more often than not
+            prior += timeliness(plan, hit.meta.date, dates)
             cand.score = (0.35 * cand.framed + 0.2 * cand.focus + OWN_WEIGHT * cand.own + 0.1 * plan.support(near)
                           + 0.25 * prior)
             if cand.pair.rstrip().endswith("?") and plan.support(set(tokenize(cand.pair))) >= 0.5:
@@ -145,6 +147,20 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
             if key not in by_position or by_position[key].score < cand.score:
                 by_position[key] = cand
     return sorted(by_position.values(), key=lambda c: -c.score)
+
+
+RECENCY_BONUS = 0.25  # on the passage prior, for the newest document when a question asks „aktuell“ …
+
+
+def timeliness(plan: QueryPlan, date: str, dates: list[str]) -> float:
+    """Prior bonus by date: the newest documents for „aktuell/derzeit/inzwischen“, the named year's
+    documents for „… 2024“. Undated documents get none: they are never presented as current."""
+    bonus = 0.0
+    if plan.prefers_recent and date and dates:
+        bonus += RECENCY_BONUS * (1 - dates.index(date) / max(len(dates) - 1, 1))  # newest full, oldest none
+    if plan.year and date.startswith(plan.year):
+        bonus += RECENCY_BONUS
+    return bonus
 
 
 def with_names(plan: QueryPlan, hits: list[Hit]) -> QueryPlan:
@@ -327,20 +343,30 @@ def shown(cand: Candidate, as_list: bool) -> str:
 
 
 def render(selected: list[Candidate], as_list: bool) -> tuple[str, list[Source], list[Claim]]:
-    """Group sentences by document (best group first, each in document order), number the passages,
+    """Group sentences by document (best group first, each in document order; when the documents
+    have different dates, the newest first, introduced as „Neuester Stand“), number the passages,
     and cite each sentence."""
-    numbers: dict[str, int] = {}
-    spans: dict[str, list[Candidate]] = {}
-    for cand in selected:
-        cid = cand.hit.chunk.chunk_id
-        numbers.setdefault(cid, len(numbers) + 1)
-        spans.setdefault(cid, []).append(cand)
     groups: dict[tuple[str, bool], list[Candidate]] = {}
     for cand in selected:
         groups.setdefault((cand.hit.chunk.doc_id, cand.hit.chunk.is_comment), []).append(cand)
+    dated = [g for g in groups.values() if g[0].hit.meta.date]
+    by_time = len({g[0].hit.meta.date for g in dated}) > 1  # sources of different dates: the newest state first
+    order = sorted(groups.items(), key=lambda kv: kv[1][0].hit.meta.date or "", reverse=True) if by_time \
+        else list(groups.items())
+    numbers: dict[str, int] = {}  # passages numbered in the order they are shown
+    spans: dict[str, list[Candidate]] = {}
+    for _, cands in order:
+        for cand in (cands if as_list else sorted(cands, key=lambda c: c.start)):
+            cid = cand.hit.chunk.chunk_id
+            numbers.setdefault(cid, len(numbers) + 1)
+            spans.setdefault(cid, []).append(cand)
     paragraphs, claims = [], []
-    for (doc_id, is_comment), cands in groups.items():
-        parts = [lead_in(cands[0].hit.meta, is_comment)]
+    for i, ((doc_id, is_comment), cands) in enumerate(order):
+        meta = cands[0].hit.meta
+        lead = lead_in(meta, is_comment)
+        if by_time and meta.date:
+            lead = f"Neuester Stand ({meta.date_display()}): {lead}" if i == 0 else lead.replace("heißt es:", "hieß es noch:")
+        parts = [lead]
         ordered = cands if as_list else sorted(cands, key=lambda c: c.start)
         for cand in ordered:
             n = numbers[cand.hit.chunk.chunk_id]

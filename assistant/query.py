@@ -37,6 +37,10 @@ NOT_A_NOUN_WEIGHT = 0.5  # lower-case words (verbs, adjectives) say less about w
 TEMPORAL = re.compile(r"\b(?:vor|nach|seit|während|bis zu[mr]?|kurz vor|kurz nach)\s+(?:der|dem|den|seiner|seinem|ihrer|"
                       r"ihrem|einer|einem|meiner|unserer)?\s*([A-ZÄÖÜ][\wäöüß-]+)")
 TEMPORAL_WEIGHT = 0.5
+# „aktuell“, „derzeit“, „inzwischen“: the question asks for the newest state of things.
+RECENT = re.compile(r"\b(?:aktuell\w*|derzeit\w*|zurzeit|momentan\w*|jetzt\w*|inzwischen|mittlerweile|neueste\w*|"
+                    r"zuletzt|gegenwärtig\w*|currently|now|latest)\b", re.I)
+YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Broad questions ("Was sagt … zu …?", "Was plant …?") may be answered with a few sentences.
 SUMMARY = re.compile(r"^\W*(?:und\s+)?(?:was|welche\w*|wie)\b.{0,80}\b(?:sagt|sagen|steht|stehen|plant|planen|fordert|fordern|"
                      r"will|wollen|möchte|möchten|soll|sollen|schlägt|schlagen|geplant|passieren|geschehen|tun|vor|"
@@ -143,6 +147,8 @@ class QueryPlan:
     wanted: Wanted = Wanted.OTHER  # the kind of answer asked for (number, date, person …)
     wants_summary: bool = False  # a broad question: a few sentences may answer
     counted: str = ""  # „Wie viele Sitze …“: the key term of what is counted (lower case)
+    prefers_recent: bool = False  # „aktuell“, „inzwischen“: newer documents first
+    year: str = ""  # „… 2024“: documents of that year first
 
     def unknown_share(self, knows) -> float:
         """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter');
@@ -245,6 +251,8 @@ class QueryAnalyzer:
             wanted=wanted(question),
             wants_summary=bool(SUMMARY.search(question) or DEFINITION.search(question)),
             counted=counted_noun(question).lower(),
+            prefers_recent=bool(RECENT.search(resolved)),
+            year=(YEAR.findall(resolved) or [""])[-1],
         )
         plan.key_terms = self.key_terms(self.restore_abbreviations(without_question_phrase(resolved)))
         return plan
@@ -386,8 +394,8 @@ class QueryAnalyzer:
             low = word.lower()
             if low in self.glossary.question_words or (low in STOPWORDS and word not in self.glossary.abbreviations):
                 continue
-            if re.fullmatch(rf"{ARTICLES} ob", low) or (low == "ob" and word != "OB"):
-                continue
+            if re.fullmatch(rf"{ARTICLES} ob", low) or (low == "ob" and word != "OB") or RECENT.fullmatch(word):
+                continue  # the conjunction „ob“; „aktuell“ asks for recency, it is not the topic
             stems = self.alternatives(word, particle=particle)
             if stems:
                 noun = word[0].isupper() and word not in self.glossary.abbreviations

@@ -145,3 +145,35 @@ def test_metadata_lines_and_headings_are_never_quoted(council):
     answer = council.ask("Was wurde zum Neubau des Kindergartens besprochen?")
     quotes = " ".join(s.quote for s in answer.sources)
     assert "#" not in answer.text and "## TOP" not in quotes
+
+
+@pytest.fixture(scope="module")
+def two_dates(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dates")
+    (root / "docs").mkdir()
+    (root / "docs" / "plan.md").write_text("---\ntitle: Haushaltsplan 2023\ndate: 2023-03-01\n---\n"
+                                           "Die Gemeinde plant ein neues Hallenbad am Sportpark. Der Bau soll 2024 "
+                                           "beginnen.\n", encoding="utf-8")
+    (root / "docs" / "presse.md").write_text("---\ntitle: Hallenbad eröffnet\ndate: 2025-06-02\n---\n"
+                                             "Das neue Hallenbad am Sportpark wurde im Mai 2025 eröffnet. Es hat "
+                                             "ein 25-Meter-Becken.\n", encoding="utf-8")
+    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
+    run_ingest(settings, progress=False)
+    return build_assistant(settings, build_search_index(settings))
+
+
+def test_current_questions_prefer_the_newest_document(two_dates):
+    answer = two_dates.ask("Was ist aktuell mit dem Hallenbad am Sportpark?")
+    assert answer.sources[0].doc_id == "presse" and "eröffnet" in answer.text
+
+
+def test_a_year_in_the_question_prefers_that_years_documents(two_dates):
+    answer = two_dates.ask("Was war 2023 zum Hallenbad am Sportpark geplant?")
+    assert answer.sources[0].doc_id == "plan"
+
+
+def test_sources_of_different_dates_are_told_newest_first(two_dates):
+    answer = two_dates.ask("Was sagen die Dokumente zum Hallenbad am Sportpark?")
+    assert {s.doc_id for s in answer.sources} == {"plan", "presse"}
+    assert answer.text.startswith("Neuester Stand (02.06.2025)") and "hieß es noch" in answer.text
+    assert answer.text.index("eröffnet") < answer.text.index("plant")
