@@ -22,13 +22,17 @@ def make_pdf(text_lines: list[str]) -> bytes:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     content = "BT /F1 12 Tf 50 750 Td 14 TL " + " ".join(f"({esc(l)}) Tj T*" for l in text_lines) + " ET"
     stream = content.encode("cp1252")
-    objects = [
+    return assemble_pdf([
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
         b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
+    ])
+
+
+def assemble_pdf(objects: list[bytes]) -> bytes:
+    """A PDF file of the given objects (object 1 the catalog), with a correct cross-reference table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for i, obj in enumerate(objects, 1):
@@ -39,6 +43,17 @@ def make_pdf(text_lines: list[str]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def indexed_folder(root: Path, files: dict[str, str]):
+    """Settings (fake embedder) over a folder of the given files, ingested: for tests of our own logic."""
+    folder = root / "docs"
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    settings = load_settings(data_dir=root / "data", corpus_dir=folder, embedding={"mode": "fake"})
+    run_ingest(settings, progress=False)
+    return settings
 
 
 def cleaned_documents(folder: Path = CORPUS) -> dict:

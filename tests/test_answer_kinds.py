@@ -7,9 +7,9 @@ import pytest
 
 from assistant.answer_types import Wanted, counted_noun, holds, labelled, wanted
 from assistant.query import asks_for_many
-from assistant.settings import load_settings
-from assistant.wiring import build_assistant, build_search_index, run_ingest
+from assistant.wiring import build_assistant, build_search_index
 from index.lexical import compound_parts, is_abbreviation, tokenize
+from tests.conftest import indexed_folder
 
 MINUTES = """# Niederschrift über die Sitzung des Gemeinderats Musterdorf
 
@@ -42,11 +42,7 @@ Anna Berger wurde 1971 in Freiburg geboren. Am Morgen hatte sie bereits den Kind
 
 @pytest.fixture(scope="module")
 def council(tmp_path_factory):
-    root = tmp_path_factory.mktemp("council")
-    (root / "docs").mkdir()
-    (root / "docs" / "gemeinderat-2024-03.md").write_text(MINUTES, encoding="utf-8")
-    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
-    run_ingest(settings, progress=False)
+    settings = indexed_folder(tmp_path_factory.mktemp("council"), {"gemeinderat-2024-03.md": MINUTES})
     return build_assistant(settings, build_search_index(settings))
 
 
@@ -149,16 +145,11 @@ def test_metadata_lines_and_headings_are_never_quoted(council):
 
 @pytest.fixture(scope="module")
 def two_dates(tmp_path_factory):
-    root = tmp_path_factory.mktemp("dates")
-    (root / "docs").mkdir()
-    (root / "docs" / "plan.md").write_text("---\ntitle: Haushaltsplan 2023\ndate: 2023-03-01\n---\n"
-                                           "Die Gemeinde plant ein neues Hallenbad am Sportpark. Der Bau soll 2024 "
-                                           "beginnen.\n", encoding="utf-8")
-    (root / "docs" / "presse.md").write_text("---\ntitle: Hallenbad eröffnet\ndate: 2025-06-02\n---\n"
-                                             "Das neue Hallenbad am Sportpark wurde im Mai 2025 eröffnet. Es hat "
-                                             "ein 25-Meter-Becken.\n", encoding="utf-8")
-    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
-    run_ingest(settings, progress=False)
+    settings = indexed_folder(tmp_path_factory.mktemp("dates"), {
+        "plan.md": "---\ntitle: Haushaltsplan 2023\ndate: 2023-03-01\n---\n"
+                   "Die Gemeinde plant ein neues Hallenbad am Sportpark. Der Bau soll 2024 beginnen.\n",
+        "presse.md": "---\ntitle: Hallenbad eröffnet\ndate: 2025-06-02\n---\n"
+                     "Das neue Hallenbad am Sportpark wurde im Mai 2025 eröffnet. Es hat ein 25-Meter-Becken.\n"})
     return build_assistant(settings, build_search_index(settings))
 
 

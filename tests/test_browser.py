@@ -84,15 +84,11 @@ HOSTILE_TEXT = ("Antrag zum Spielplatz\n\nDas Formular für den Spielplatz gibt 
 def hostile_app(tmp_path_factory):
     """The app over one document whose text is Markdown pointing at other hosts (fake embedder)."""
     import app as webapp
-    from assistant.settings import load_settings
-    from assistant.wiring import build_assistant, build_search_index, run_ingest
+    from assistant.wiring import build_assistant, build_search_index
+    from tests.conftest import indexed_folder
     from tests.test_app import free_port
 
-    root = tmp_path_factory.mktemp("hostile-app")
-    (root / "docs").mkdir()
-    (root / "docs" / "spielplatz.txt").write_text(HOSTILE_TEXT, encoding="utf-8")
-    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
-    run_ingest(settings, progress=False)
+    settings = indexed_folder(tmp_path_factory.mktemp("hostile-app"), {"spielplatz.txt": HOSTILE_TEXT})
     blocks = webapp.build_app(build_assistant(settings, build_search_index(settings)), settings)
     running = webapp.launch(blocks, settings, "127.0.0.1", free_port(), block=False)
     yield running.url

@@ -19,7 +19,7 @@ from assistant.settings import load_settings
 from assistant.wiring import build_assistant, build_search_index, run_ingest
 from index.normalise import normalise_text
 from index.promises import Promise
-from tests.conftest import make_pdf
+from tests.conftest import assemble_pdf, indexed_folder, make_pdf
 from ui.present import plain
 from ui.promises import prune_exports
 from ui.server import Guard, same_origin, temp_dir
@@ -38,18 +38,9 @@ def aes_pdf(password: str) -> bytes:
 def drawing_pdf(operators: int) -> bytes:
     """A small file whose one page holds `operators` drawing operators (a compressed vector plan)."""
     stream = zlib.compress(b"0 0 m 1 1 l S\n" * (operators // 3), 9)
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
-               b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for i, obj in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1) + b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
+    return assemble_pdf([b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>",
+                         b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(stream) + stream + b"\nendstream"])
 
 
 @pytest.fixture
@@ -108,11 +99,7 @@ def test_ingest_of_another_folder_is_not_pruned_and_ids_never_collide(tmp_path):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    root = tmp_path_factory.mktemp("small")
-    (root / "docs").mkdir()
-    (root / "docs" / "buecherei.txt").write_text(GOOD, encoding="utf-8")
-    settings = load_settings(data_dir=root / "data", corpus_dir=root / "docs", embedding={"mode": "fake"})
-    run_ingest(settings, progress=False)
+    settings = indexed_folder(tmp_path_factory.mktemp("small"), {"buecherei.txt": GOOD})
     return build_assistant(settings, build_search_index(settings))
 
 
