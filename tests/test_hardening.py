@@ -236,3 +236,47 @@ def test_cli_escapes_control_characters(tmp_path, monkeypatch, capsys):
     assert main(["docs"]) == 0
     out = capsys.readouterr().out
     assert "\r" not in out and "\x1b" not in out
+
+
+@pytest.mark.parametrize("name,value", [
+    ("RATHAUS_EMBEDDING", "not json"), ("RATHAUS_SETTINGS", "/etc/passwd"), ("RATHAUS_DATA_DIR", "/proc/1"),
+    ("RATHAUS_MAX_FILE_MB", "inf"), ("RATHAUS_MAX_FILE_MB", "nan"), ("RATHAUS_DATA_DIR", ""),
+    ("RATHAUS_SETTINGS", "/gibt/es/nicht.yaml"), ("RATHAUS_APP__MAX_QUESTION_CHARS", "-5"),
+])
+def test_bad_settings_give_one_german_line(name, value, monkeypatch, capsys, tmp_path):
+    from cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    assert main(["docs"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Fehler:") and err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "chroma").exists()  # nothing created in the current directory
+
+
+def test_read_only_commands_create_no_directories(tmp_path, monkeypatch, capsys):
+    from cli import main
+
+    data = tmp_path / "nicht-da"
+    monkeypatch.setenv("RATHAUS_DATA_DIR", str(data))
+    for command in (["docs"], ["search", "Radweg"], ["ask", "Wo ist der Radweg?"], ["promises"]):
+        assert main(command) == 1
+        assert "rathaus ingest" in capsys.readouterr().err
+    assert not data.exists()
+
+
+@pytest.mark.server
+def test_app_starts_on_the_hostile_folder(hostile, tmp_path):
+    import httpx
+
+    import app as webapp
+    from tests.test_app import free_port
+
+    settings = load_settings(data_dir=tmp_path / "data", corpus_dir=hostile, embedding={"mode": "fake"})
+    blocks = webapp.build_app(webapp.prepare(settings), settings)
+    running = webapp.launch(blocks, settings, "127.0.0.1", free_port(), block=False)
+    try:
+        assert httpx.get(running.url).status_code == 200
+    finally:
+        running.close()
+        blocks.close()
