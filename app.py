@@ -17,7 +17,7 @@ from ui import server
 from ui.api import add_ask_endpoint, busy_check
 from ui.chat import chat_tab
 from ui.documents import documents_tab
-from ui.present import NOTICE, document_html
+from ui.present import NOTICE, document_html, overview_label, overview_markdown
 from ui.promises import promises_tab
 
 log = logging.getLogger("rathaus.app")
@@ -38,8 +38,10 @@ def build_app(assistant, settings: Settings) -> gr.Blocks:
     temp = server.temp_dir(settings.data_dir)  # Gradio's temp files under the data directory, emptied at start
     with gr.Blocks(title="Rathaus-Chat", delete_cache=(600, 600)) as app:
         not_busy = busy_check(app, settings.app.max_queue_size)
-        gr.Markdown("# Rathaus-Chat\nFragen zu kommunalpolitischen Dokumenten – jede Antwort mit Quellen.")
-        gr.Markdown(f"_{NOTICE}_", elem_id="rc-notice")
+        gr.Markdown("# Rathaus-Chat")
+        gr.Markdown(f"Fragen zu kommunalpolitischen Dokumenten – jede Antwort mit Quellen. _{NOTICE}_", elem_id="rc-notice")
+        with gr.Accordion(overview_label(documents), open=False, elem_id="rc-overview"):
+            gr.Markdown(overview_markdown(documents))
         with gr.Tab("Chat"):
             chat_tab(assistant, settings, documents, render_document, not_busy)
         with gr.Tab("Versprechen") as tab:

@@ -118,3 +118,46 @@ def test_document_markdown_never_becomes_a_link_image_or_request(hostile_app):
         foreign = [url for url in hosts if not url.startswith(hostile_app.rstrip("/")) and not url.startswith("data:")]
         assert not foreign, foreign
         browser.close()
+
+
+CONTRAST_JS = """(sel) => {
+  const el = document.querySelector(sel);
+  const rgb = s => (s.match(/[\\d.]+/g) || []).slice(0, 3).map(Number);
+  const lum = c => { const v = c.map(x => { x /= 255; return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+                     return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  let bgEl = el, bg = getComputedStyle(bgEl).backgroundColor;
+  while (bgEl && (bg === 'rgba(0, 0, 0, 0)' || bg === 'transparent')) { bgEl = bgEl.parentElement; bg = bgEl ? getComputedStyle(bgEl).backgroundColor : 'rgb(255,255,255)'; }
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(rgb(bg));
+  return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+}"""
+
+
+def test_german_accessible_start_screen_and_keyboard_only_asking(app_url):  # noqa: F811
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        for width, height, name in ((1366, 768, "laptop"), (390, 844, "phone")):
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(app_url, wait_until="domcontentloaded")
+            page.locator("#rc-question textarea").wait_for(timeout=60000)
+            assert page.evaluate("document.documentElement.lang") == "de"
+            assert "5 Dokumente (2023 bis 2025)" in page.locator("#rc-overview").inner_text()
+            send = page.locator("#rc-send").bounding_box()  # the question box and its button above the fold
+            assert send and send["y"] + send["height"] <= height, (name, send)
+            assert page.evaluate(CONTRAST_JS, "#rc-send") >= 4.5
+            page.screenshot(path=str(ARTIFACTS / f"start-{name}.png"))
+            page.close()
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.locator("#rc-question textarea").wait_for(timeout=60000)
+        for _ in range(60):  # keyboard only: Tab until the question box has the focus
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement && document.activeElement.closest('#rc-question') !== null"):
+                break
+        else:
+            raise AssertionError("the question box cannot be reached with Tab")
+        page.keyboard.type("Wo wurde Kalouti geboren?")
+        page.keyboard.press("Enter")
+        page.locator("#rc-chat").get_by_text("Beirut", exact=False).first.wait_for(timeout=30000)
+        browser.close()

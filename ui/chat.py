@@ -14,7 +14,6 @@ EXAMPLES = [
     "Was sagt das Projektpapier zum ÖPNV?",                   # staff
     "Wie viele Mitarbeitende des KOD sind täglich im Einsatz?",
     "Wer entscheidet über den Verfügungsfonds der City?",
-    "Wie wird das Wetter morgen?",                            # tester: must be refused
 ]
 FILTERED_OUT = ("\n\n_Mit den gesetzten Filtern habe ich nichts gefunden – ohne Filter gibt es eine Antwort. "
                 "Bitte die Filter entfernen („Neue Unterhaltung“ oder „Filter entfernen“) und erneut fragen._")
@@ -55,7 +54,7 @@ def chat_tab(assistant, settings, documents, render_document, not_busy) -> None:
     sources = gr.State([])
     with gr.Row():
         with gr.Column(scale=3):
-            chat = gr.Chatbot(label="Unterhaltung", show_label=False, height=480, buttons=["copy"], elem_id="rc-chat")
+            chat = gr.Chatbot(label="Unterhaltung", show_label=False, height=360, buttons=["copy"], elem_id="rc-chat")
             question = gr.Textbox(label="Ihre Frage", placeholder="z. B. Was hat der neue OB versprochen?",
                                   max_lines=4, elem_id="rc-question")
             with gr.Row():
@@ -64,7 +63,7 @@ def chat_tab(assistant, settings, documents, render_document, not_busy) -> None:
             with gr.Row():
                 active = gr.Markdown("", elem_id="rc-filters")
                 clear_filters = gr.Button("Filter entfernen", size="sm", elem_id="rc-clear-filters")
-            gr.Examples(EXAMPLES, inputs=question, label="Beispielfragen (Bürger, Verwaltung, Test)")
+            examples = gr.Examples(EXAMPLES, inputs=question, label="Beispielfragen")
         with gr.Column(scale=2):
             with gr.Accordion("Filter", open=False):
                 doc_filter = gr.Dropdown([(d.meta.title, d.meta.doc_id) for d in documents], multiselect=True, label="Dokumente")
@@ -78,6 +77,7 @@ def chat_tab(assistant, settings, documents, render_document, not_busy) -> None:
     inputs = [question, chat, questions, doc_filter, type_filter, pub_filter]
     for trigger in (send.click, question.submit):
         trigger(respond, inputs, outputs, api_visibility="private", validator=not_busy)
+    examples.load_input_event.then(respond, inputs, outputs, api_visibility="private")  # an example asks at once
     pick.change(show_source, [pick, sources], viewer, api_visibility="private").then(None, js=SCROLL_JS)
     filters = [doc_filter, type_filter, pub_filter]
     for dropdown in filters:

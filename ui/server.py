@@ -8,7 +8,8 @@
   so text from a document can never make a visitor's browser fetch another host;
 - slow clients are cut off: a connection must send its request headers within `HEADER_SECONDS`,
   idle keep-alive connections close after `KEEP_ALIVE_SECONDS`;
-- Gradio's temp files live under the data directory (`tmp/`) and are removed at start.
+- Gradio's temp files live under the data directory (`tmp/`) and are removed at start;
+- pages are served as German (`<html lang="de">`) with our stylesheet (contrast, focus) and favicon.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -34,6 +36,11 @@ BODY_MARGIN = 16_384  # JSON framing, history and session fields around the ques
 CSP = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; "
        "form-action 'self'; base-uri 'self'; object-src 'none'")
+# Gradio's frontend sets the page language from the browser's locale; the content is German whatever it is.
+KEEP_GERMAN = ("<script>document.documentElement.lang = 'de'; new MutationObserver(() => { if (document.documentElement.lang !== 'de') "
+               "document.documentElement.lang = 'de'; }).observe(document.documentElement, "
+               "{attributes: true, attributeFilter: ['lang']});</script>")
+HTML_LANG = re.compile(rb'(<html\s+lang=")en(")')
 TOO_LARGE = "Die Anfrage ist zu groß. Bitte eine kürzere Frage stellen."
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer")]
@@ -69,6 +76,8 @@ class Guard:
             return await self.refuse(send, 403, "Hochladen ist in dieser Anwendung nicht vorgesehen.")
         if scope.get("method") == "POST" and not same_origin(headers.get("origin"), headers.get("host")):
             return await self.refuse(send, 403, "Anfragen von fremden Seiten werden nicht angenommen.")
+        if scope.get("method") == "GET" and path in ("", "/"):  # the page itself uncompressed, so its language can be set
+            scope = dict(scope, headers=[(k, v) for k, v in scope["headers"] if k.lower() != b"accept-encoding"])
         length = headers.get("content-length", "")
         if length and (not length.isdigit() or int(length) > self.max_body):
             return await self.refuse(send, 413, TOO_LARGE)
@@ -84,15 +93,21 @@ class Guard:
                     raise BodyTooLarge
             return message
 
+        html_page = False
+
         async def with_headers(message):
-            nonlocal replaced
+            nonlocal replaced, html_page
             if too_large:  # whatever the app answers to a body it could not read: our 413 instead
                 if not replaced:
                     replaced = True
                     await self.refuse(send, 413, TOO_LARGE)
                 return
             if message["type"] == "http.response.start":
-                message["headers"] = list(message.get("headers", [])) + SECURITY_HEADERS
+                headers = list(message.get("headers", []))
+                html_page = any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
+                message["headers"] = headers + SECURITY_HEADERS
+            elif message["type"] == "http.response.body" and html_page:  # the page is German (same length: "en"→"de")
+                message["body"] = HTML_LANG.sub(rb"\1de\2", message.get("body", b""), count=1)
             await send(message)
 
         try:
@@ -158,8 +173,11 @@ def asgi_app(blocks: gr.Blocks, settings) -> Guard:
     blocks.state_session_capacity = settings.app.max_sessions
     data_dir = Path(settings.data_dir)
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
+    static = Path(__file__).with_name("static")
     app = gr.mount_gradio_app(app, blocks, path="", allowed_paths=[], blocked_paths=blocked(data_dir),
-                              footer_links=["api"], show_error=False, max_file_size=1024)
+                              footer_links=["api"], show_error=False, max_file_size=1024,
+                              css_paths=[static / "rathaus.css"], favicon_path=str(static / "favicon.svg"),
+                              head=KEEP_GERMAN)
     return Guard(app, max_body=4 * settings.app.max_question_chars + BODY_MARGIN)
 
 
