@@ -160,4 +160,6 @@ def test_german_accessible_start_screen_and_keyboard_only_asking(app_url):  # no
         page.keyboard.type("Wo wurde Kalouti geboren?")
         page.keyboard.press("Enter")
         page.locator("#rc-chat").get_by_text("Beirut", exact=False).first.wait_for(timeout=30000)
+        page.get_by_text("Was hat der neue OB versprochen?", exact=True).first.click()  # an example asks at once
+        page.locator("#rc-chat").get_by_text("Sauberkeit", exact=False).first.wait_for(timeout=30000)
         browser.close()
