@@ -211,15 +211,13 @@ def _open_text(name: str):
 # -- promises, eval, serve -----------------------------------------------------------------------
 def cmd_promises(args, settings) -> int:
     from assistant.promise_list import select, to_csv
-    from assistant.wiring import build_embedder, build_store
     from assistant.wiring import build_search_index
 
-    store = build_store(settings, build_embedder(settings))
-    store.chunks()  # IndexMissing / IndexOutOfDate with a clear message
-    documents = {d.meta.doc_id: d for d in store.all_documents()}  # the statements live there: no BM25 to load
+    index = build_search_index(settings)  # IndexMissing / IndexOutOfDate with a clear message
+    documents = index.documents
     if args.doc and args.doc not in documents:
         raise RathausError(f"kein Dokument '{args.doc}' im Index (siehe: rathaus docs)")
-    promises = build_search_index(settings).promises_with_status()  # what became of each: needs the search
+    promises = index.promises_with_status()  # what became of each statement: found by searching later documents
     found = select(promises, actor=args.actor or "", topic=args.topic or "", doc=args.doc or "",
                    kind=args.kind or "", text=args.search or "", include_achieved=args.all, status=args.status or "")
     if args.json:
