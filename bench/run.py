@@ -218,7 +218,7 @@ def synthetic(sizes: list[int], embedder) -> list[dict]:
             store.put_document(StoredDocument(meta, text, "x", frozenset([chunk.chunk_id])), [chunk.chunk_id])
             store.bump_version()
             index.refresh_seconds = 0
-            refresh_s, _ = timed(index.refresh_if_changed)
+            refresh_s, _ = timed(index.refresh_if_changed, wait=True)
             rows.append({
                 "chunks": n, "embeddings": "synthetic (random unit vectors); texts real German sentences",
                 "build_s": round(build_s, 1), "disk_mb": round(disk_size(tmp) / 1e6, 1),

@@ -15,6 +15,7 @@ import numpy as np
 
 from bench.generate import corpus_sentences
 from index.ingest import build_lexical, committed_chunks
+from index.lexical import TOKENIZER_VERSION
 from index.model import Chunk, DocumentMeta, chunk_id, content_hash
 from index.store import ChromaStore, StoredDocument
 
@@ -51,7 +52,7 @@ def build_synthetic(data_dir: Path, n_chunks: int, dim: int, model_id: str, seed
                                           frozenset(c.chunk_id for c in chunks)), [c.chunk_id for c in chunks])
     stamp = store.bump_version()
     documents = store.all_documents()
-    build_lexical(committed_chunks(store, documents), documents).save(data_dir / "bm25", stamp)
+    build_lexical(committed_chunks(store, documents), documents).save(data_dir / "bm25", {"stamp": stamp, "tokenizer": TOKENIZER_VERSION})
     return store
 
 

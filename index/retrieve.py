@@ -9,18 +9,19 @@ analysis and the refusal check read; nobody else tokenises the corpus.
 from __future__ import annotations
 
 import bisect
+import heapq
 import logging
 import math
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from index.embedding import CountingEmbedding
-from index.lexical import LexicalIndex, surface_words, tokenize
+from index.bm25 import LexicalIndex, rows_of
+from index.lexical import TOKENIZER_VERSION, surface_words, tokenize
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.promises import Promise, stored_promises
@@ -64,26 +65,17 @@ class Hit:
 
 
 @dataclass(frozen=True)
-class ChunkTerms:
-    """What the index keeps of one chunk's text: its BM25 terms and its surface words."""
-
-    terms: tuple[str, ...]
-    words: frozenset[str]
-
-
-@dataclass(frozen=True)
 class Snapshot:
     """Everything one version of the index consists of, swapped as a whole on refresh."""
 
     stamp: str
+    seq: int  # the newest document record's write sequence: a refresh reads only records written after it
     documents: dict[str, StoredDocument]
     chunks: dict[str, Chunk]
     sections: dict[tuple[str, str], list[Chunk]]
     lexical: LexicalIndex
     promises: list[Promise]
     doc_of_row: np.ndarray  # document id of each BM25 row, for filters
-    terms: dict[str, ChunkTerms]  # per chunk id
-    doc_freq: Counter  # chunks containing each term
     surface: dict[str, list[str]]  # surface words (4+ letters) by first letter, for typo correction
     sorted_terms: list[str] = field(default_factory=list)  # every term, sorted: compounds by their first part
     reversed_terms: list[str] = field(default_factory=list)  # every term reversed, sorted: compounds by their head
@@ -95,12 +87,20 @@ def by_date(documents, newest_first: bool = True) -> list[StoredDocument]:
     return dated + sorted((d for d in documents if not d.meta.date), key=lambda d: d.meta.title)
 
 
+def _add_sorted(items: list[str], new: set[str]) -> list[str]:
+    """`items` (sorted) with `new` merged in; a copy, the snapshot's list stays as it is."""
+    fresh = sorted(new.difference(items) if len(new) < 64 else new - set(items))
+    return list(heapq.merge(items, fresh)) if fresh else items
+
+
 class SearchIndex:
     """The loaded index of one process: chunks, documents, BM25, statistics, and the dense store.
 
     Searches read one immutable `Snapshot`. When another process changed the collection (a new
-    version stamp), the request that notices builds the next snapshot while the others go on with the
-    current one; then it is swapped in."""
+    version stamp), the request that notices starts building the next snapshot in a background thread
+    and goes on with the current one, as do all requests until the new snapshot is swapped in. A
+    refresh reads only the document records written since the last one, fetches and tokenizes only
+    their chunks, and adds them to BM25 as a segment (`index.bm25`)."""
 
     def __init__(self, store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
                  options: RetrievalOptions = RetrievalOptions(), refresh_seconds: float = 2.0) -> None:
@@ -111,8 +111,10 @@ class SearchIndex:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._checked = 0.0
-        self._cache: dict[tuple[str, str], ChunkTerms] = {}  # per (chunk, title), reused on refresh
+        self._refreshing: threading.Thread | None = None
+        self._terms: dict[str, tuple[str, ...]] = {}  # chunk terms computed on demand, per snapshot
         self._snap: Snapshot | None = None
+        self.refresh_stats: dict = {}
         self.load()
 
     # the current snapshot's parts, for readers that need one of them
@@ -123,82 +125,146 @@ class SearchIndex:
     version = property(lambda self: self._snap.stamp, doc="The version stamp of the loaded snapshot.")
 
     def load(self) -> None:
-        """(Re)load documents, chunks and BM25 for the current version stamp. A refresh fetches and
-        tokenizes only the chunks that are new since the last load; the rest is reused."""
+        """Load documents, chunks and BM25 for the current version stamp: from scratch the first time
+        (BM25 from the files the ingest saved when they match), incrementally afterwards."""
         stamp = self.store.version()
-        documents = self.store.all_documents()
-        committed = set().union(*(d.chunk_ids for d in documents))
-        known = self._snap.chunks if self._snap else {}
-        if known:
-            fetched = self.store.chunks_by_id(sorted(committed - set(known)))
+        previous = self._snap
+        if previous is None:
+            documents = self.store.all_documents()
+            changed, removed_docs = documents, set()
         else:
+            present = set(self.store.document_ids())
+            changed = self.store.documents_since(previous.seq)
+            removed_docs = set(previous.documents) - present
+            documents = [d for i, d in previous.documents.items() if i in present] + changed
+            documents = list({d.meta.doc_id: d for d in documents}.values())  # a changed record replaces the old
+        by_doc = {d.meta.doc_id: d for d in documents}
+        committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
+        known = previous.chunks if previous else {}
+        # a changed record may keep chunk ids whose title (part of the indexed text) changed: re-add them
+        retitled = {cid for d in changed if d.meta.doc_id in (previous.documents if previous else {})
+                    and previous.documents[d.meta.doc_id].meta.title != d.meta.title for cid in d.chunk_ids}
+        missing = sorted(committed - set(known))
+        if previous is None:
             fetched = [c for c in self.store.all_chunks() if c.chunk_id in committed]
-        chunks = sorted([known[cid] for cid in committed if cid in known] + fetched, key=lambda c: (c.doc_id, c.position))
-        metas = {d.meta.doc_id: d.meta for d in documents}
-        tokenized, cache = 0, {}
-        for c in chunks:
-            key = (c.chunk_id, metas[c.doc_id].title)
-            if key not in self._cache:
-                text = c.embed_text(metas[c.doc_id])
-                self._cache[key] = ChunkTerms(tuple(tokenize(text)), frozenset(surface_words(text)))
-                tokenized += 1
-            cache[key] = self._cache[key]
-        self._cache = cache
-        terms = {c.chunk_id: cache[(c.chunk_id, metas[c.doc_id].title)] for c in chunks}
-        ids = [c.chunk_id for c in chunks]
-        lexical = LexicalIndex.load(self.data_dir / "bm25", stamp)
-        if lexical is None or lexical.ids != ids:
-            lexical = LexicalIndex.from_terms(ids, [list(terms[i].terms) for i in ids])
+        else:
+            fetched = self.store.chunks_by_id(missing)
+        chunks = dict(known) if previous else {}
+        for cid in set(known) - committed:
+            del chunks[cid]
+        chunks.update((c.chunk_id, c) for c in fetched)
+        metas = {i: d.meta for i, d in by_doc.items()}
+        lexical, tokenized = self._lexical(previous, stamp, committed, chunks, metas, fetched, retitled)
+        words = lexical.words() if previous is None else None
         sections: dict[tuple[str, str], list[Chunk]] = {}
-        for c in chunks:
+        for c in sorted(chunks.values(), key=lambda c: (c.doc_id, c.position)):
             sections.setdefault((c.doc_id, c.section_path), []).append(c)
-        by_id = {c.chunk_id: c for c in chunks}
-        doc_freq = Counter(t for ct in terms.values() for t in set(ct.terms))
-        surface: dict[str, set[str]] = {}
-        for ct in terms.values():
-            for word in ct.words:
-                surface.setdefault(word[0], set()).add(word)
-        self._snap = Snapshot(stamp, {d.meta.doc_id: d for d in documents}, by_id, sections, lexical,
-                              stored_promises(documents), np.array([by_id[i].doc_id for i in lexical.ids], dtype=object),
-                              terms, doc_freq, {k: sorted(v) for k, v in surface.items()},
-                              sorted(doc_freq), sorted(term[::-1] for term in doc_freq))
-        self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks)}
+        if previous is None:
+            surface: dict[str, list[str]] = {}
+            for word in sorted(words):
+                surface.setdefault(word[0], []).append(word)
+            vocabulary = lexical.terms()
+            sorted_terms, reversed_terms = sorted(vocabulary), sorted(t[::-1] for t in vocabulary)
+        else:
+            new_words: dict[str, set[str]] = {}
+            for c in fetched:
+                for word in surface_words(c.embed_text(metas[c.doc_id])):
+                    new_words.setdefault(word[0], set()).add(word)
+            surface = dict(previous.surface)
+            for letter, group in new_words.items():
+                surface[letter] = _add_sorted(surface.get(letter, []), group)
+            new_terms = lexical.segments[-1].vocab.keys() if tokenized else ()
+            sorted_terms = _add_sorted(previous.sorted_terms, set(new_terms))
+            reversed_terms = _add_sorted(previous.reversed_terms, {t[::-1] for t in new_terms})
+        seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
+        self._snap = Snapshot(stamp, seq, by_doc, chunks, sections, lexical, stored_promises(documents),
+                              np.array([chunks[i].doc_id if i in chunks else "" for i in lexical.ids], dtype=object),
+                              surface, sorted_terms, reversed_terms)
+        self._terms = {}
+        self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks),
+                              "removed_documents": len(removed_docs)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
 
-    def refresh_if_changed(self) -> bool:
-        """Reload when another process changed the collection; checked at most every few seconds.
-        Only one request rebuilds; the others do not wait for it and use the current snapshot."""
+    def _lexical(self, previous: Snapshot | None, stamp: str, committed: set[str], chunks: dict[str, Chunk],
+                 metas: dict[str, DocumentMeta], fetched: list[Chunk], retitled: set[str]) -> tuple[LexicalIndex, int]:
+        """BM25 for the new snapshot and how many chunks were tokenized for it."""
+        if previous is not None:
+            fetched_ids = {c.chunk_id for c in fetched}
+            added = fetched + [chunks[cid] for cid in sorted(retitled) if cid in chunks and cid not in fetched_ids]
+            ids, terms, words = rows_of(added, metas)
+            removed = {cid for cid in previous.chunks if cid not in committed}  # the previous BM25's live rows
+            return previous.lexical.with_changes(removed, ids, terms, words), len(added)
+        saved = LexicalIndex.load(self.data_dir / "bm25")
+        if saved and saved[1].get("stamp") == stamp and saved[1].get("tokenizer") == TOKENIZER_VERSION \
+                and set(saved[0].live_ids) == committed:
+            return saved[0], 0
+        ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.position))
+        ids, terms, words = rows_of(ordered, metas)
+        return LexicalIndex.from_terms(ids, terms, words), len(ids)
+
+    def refresh_if_changed(self, wait: bool = False) -> bool:
+        """Start loading the next snapshot when another process changed the collection (checked at
+        most every `refresh_seconds`). The load runs in a background thread; requests go on with the
+        current snapshot meanwhile. Returns whether a refresh was started; `wait` joins it, and one
+        already running (tests, benchmarks)."""
+        if wait:
+            self.wait_for_refresh()
         now = time.monotonic()
         if now - self._checked < self.refresh_seconds or not self._lock.acquire(blocking=False):
             return False
         try:
+            if self._refreshing is not None and self._refreshing.is_alive():
+                return False
             self._checked = now
             if self.store.version() == self._snap.stamp:
                 return False
-            self.load()
-            return True
+            self._refreshing = threading.Thread(target=self._refresh, name="index-refresh", daemon=True)
+            self._refreshing.start()
         finally:
             self._lock.release()
+        if wait:
+            self.wait_for_refresh()
+        return True
+
+    def _refresh(self) -> None:
+        try:
+            self.load()
+        except Exception:  # the next check tries again; requests keep the current snapshot
+            log.exception("index refresh failed; serving the previous version")
+            self._checked = 0.0
+
+    def wait_for_refresh(self, timeout: float | None = None) -> None:
+        """Block until a running background refresh has swapped its snapshot in."""
+        thread = self._refreshing
+        if thread is not None:
+            thread.join(timeout)
 
     # -- statistics ----------------------------------------------------------------------------
     @property
     def n_chunks(self) -> int:
-        return len(self._snap.chunks)
+        return self._snap.lexical.n_live
 
     def doc_freq(self, term: str) -> int:
-        return self._snap.doc_freq.get(term, 0)
+        return self._snap.lexical.doc_freq(term)
 
     def knows(self, term: str) -> bool:
         """Whether a (stemmed) term occurs anywhere in the corpus."""
-        return term in self._snap.doc_freq
+        return self.doc_freq(term) > 0
 
     def idf(self, term: str) -> float:
         return math.log((max(self.n_chunks, 1) + 1) / (self.doc_freq(term) + 0.5))
 
     def chunk_terms(self, chunk_id: str) -> tuple[str, ...]:
-        """The BM25 terms of a chunk (title and section included), as indexed."""
-        cached = self._snap.terms.get(chunk_id)
-        return cached.terms if cached else ()
+        """The BM25 terms of a chunk (title and section included), as indexed; computed on demand."""
+        cached = self._terms.get(chunk_id)
+        if cached is None:
+            snap = self._snap
+            chunk = snap.chunks.get(chunk_id)
+            cached = tuple(tokenize(chunk.embed_text(snap.documents[chunk.doc_id].meta))) if chunk else ()
+            if len(self._terms) > 50_000:
+                self._terms = {}
+            self._terms[chunk_id] = cached
+        return cached
 
     def compounds_of(self, stem: str, limit: int = 12) -> tuple[list[str], list[str]]:
         """Corpus terms that are compounds with `stem` as their head ('beitrag' → 'mitgliedsbeitrag')
@@ -217,14 +283,20 @@ class SearchIndex:
         heads = [r[::-1] for r in starting(self._snap.reversed_terms, stem[::-1])]
         return heads, starting(self._snap.sorted_terms, stem)
 
-    def promises_with_status(self) -> list[Promise]:
-        """The statements of intent with what became of them (`index.follow_through`), once per version."""
+    def promises_with_status(self, promises: list[Promise] | None = None) -> list[Promise]:
+        """The statements of intent (all, or the given ones) with what became of them
+        (`index.follow_through`); each statement's follow-through is looked up once per version."""
         from index.follow_through import with_follow_through
 
-        cached = getattr(self, "_followed", None)
-        if cached is None or cached[0] != self._snap.stamp:
-            self._followed = cached = (self._snap.stamp, with_follow_through(self._snap.promises, self))
-        return cached[1]
+        stamp = self._snap.stamp
+        if getattr(self, "_followed_stamp", None) != stamp:
+            self._followed_stamp, self._followed = stamp, {}
+        cache = self._followed
+        wanted = self._snap.promises if promises is None else promises
+        missing = [p for p in wanted if (p.doc_id, p.start, p.end) not in cache]
+        for p, followed in zip(missing, with_follow_through(missing, self)):
+            cache[(p.doc_id, p.start, p.end)] = followed
+        return [cache[(p.doc_id, p.start, p.end)] for p in wanted]
 
     def surface_words(self, first_letter: str) -> list[str]:
         """Corpus words of four or more letters starting with `first_letter`, for typo correction."""
@@ -257,7 +329,8 @@ class SearchIndex:
             dense = self.store.query(vector, self.options.dense_k, filters.where())
         allowed = None
         if filters:
-            allowed = np.array([filters.allows(snap.documents[d].meta) for d in snap.doc_of_row], dtype=bool)
+            ok = {doc_id for doc_id, d in snap.documents.items() if filters.allows(d.meta)}
+            allowed = np.fromiter((d in ok for d in snap.doc_of_row), dtype=bool, count=len(snap.doc_of_row))
         lexical = snap.lexical.search(lexical_query or query, self.options.lexical_k, allowed)
         return self.fuse(dense, lexical, k, doc_boost or {}, snap)
 
@@ -267,7 +340,10 @@ class SearchIndex:
         o = self.options
         hits: dict[str, Hit] = {}
         for name, ranking, weight in (("dense", dense, o.dense_weight), ("lexical", lexical, o.lexical_weight)):
-            for rank, (cid, score) in enumerate(ranking):
+            rank, previous = 0, None
+            for position, (cid, score) in enumerate(ranking):
+                if score != previous:  # equal scores share a rank: the order of a tie decides nothing
+                    rank, previous = position, score
                 chunk = snap.chunks.get(cid)
                 if chunk is None:  # an uncommitted leftover of an interrupted ingest
                     continue

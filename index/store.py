@@ -12,6 +12,7 @@ stores a JSON copy of every node in the metadata and owns the `doc_id` key we ne
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 import uuid
@@ -27,6 +28,7 @@ from index.errors import ConfigError, IndexMissing, IndexOutOfDate, IndexUnavail
 from index.model import Chunk, DocumentMeta
 
 BATCH = 256
+WRITE_BATCH = 4096  # chunks per write in a bulk ingest (capped by Chroma's maximum batch)
 MISSING = "Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen."
 
 
@@ -38,6 +40,7 @@ class StoredDocument:
     chunk_ids: frozenset[str]
     promises: tuple[dict, ...] = ()  # statements of intent found at ingest (index.promises.Promise dicts)
     promises_rules: str = ""  # fingerprint of the rules that found them
+    seq: int = 0  # when the record was written (ns); readers refresh by reading only newer records
 
 
 def meta_to_record(meta: DocumentMeta) -> dict:
@@ -182,13 +185,25 @@ class ChromaStore:
 
     # -- writes --------------------------------------------------------------------------------
     def add_chunks(self, chunks: list[Chunk], meta: DocumentMeta, embeddings: np.ndarray) -> None:
-        for i in range(0, len(chunks), BATCH):
-            part = chunks[i:i + BATCH]
+        self.add_rows([(c, meta) for c in chunks], embeddings)
+
+    def add_rows(self, rows: list[tuple[Chunk, DocumentMeta]], embeddings: np.ndarray) -> None:
+        """Write chunks of any documents with their embeddings, in as few calls as Chroma allows."""
+        step = max(BATCH, min(WRITE_BATCH, self.client.get_max_batch_size()))
+        for i in range(0, len(rows), step):
+            part = rows[i:i + step]
             self.chunks(create=True).upsert(
-                ids=[c.chunk_id for c in part], documents=[c.text for c in part],
-                embeddings=np.asarray(embeddings[i:i + BATCH], dtype=np.float32),
-                metadatas=[chunk_to_record(c, meta) for c in part],
+                ids=[c.chunk_id for c, _ in part], documents=[c.text for c, _ in part],
+                embeddings=np.asarray(embeddings[i:i + step], dtype=np.float32),
+                metadatas=[chunk_to_record(c, meta) for c, meta in part],
             )
+
+    def existing_chunk_ids(self, ids: list[str]) -> set[str]:
+        """Which of these chunk ids are stored (one call per few thousand ids)."""
+        found: set[str] = set()
+        for i in range(0, len(ids), 5000):
+            found.update(self.chunks(create=True).get(ids=ids[i:i + 5000], include=[])["ids"])
+        return found
 
     def delete_chunks(self, ids: list[str]) -> None:
         for i in range(0, len(ids), BATCH):
@@ -206,13 +221,21 @@ class ChromaStore:
     def put_document(self, doc: StoredDocument, chunk_ids: list[str] | None = None) -> None:
         """Write the document record last: it commits exactly its chunks (in `chunk_ids` order) and its
         statements of intent."""
-        chunk_ids = list(chunk_ids if chunk_ids is not None else sorted(doc.chunk_ids))
-        record = meta_to_record(doc.meta) | {"doc_hash": doc.doc_hash, "chunk_count": len(chunk_ids),
-                                             "chunk_ids": json.dumps(chunk_ids),
-                                             "promises": json.dumps(list(doc.promises), ensure_ascii=False),
-                                             "promises_rules": doc.promises_rules}
-        self.documents(create=True).upsert(ids=[doc.meta.doc_id], embeddings=[[1.0]], documents=[doc.text],
-                                           metadatas=[record])
+        self.put_documents([(doc, chunk_ids)])
+
+    def put_documents(self, docs: list[tuple[StoredDocument, list[str] | None]]) -> None:
+        """Several document records in one write (each after its chunks)."""
+        for i in range(0, len(docs), BATCH):
+            part = docs[i:i + BATCH]
+            records = []
+            for doc, chunk_ids in part:
+                chunk_ids = list(chunk_ids if chunk_ids is not None else sorted(doc.chunk_ids))
+                records.append(meta_to_record(doc.meta) | {
+                    "doc_hash": doc.doc_hash, "chunk_count": len(chunk_ids), "chunk_ids": json.dumps(chunk_ids),
+                    "promises": json.dumps(list(doc.promises), ensure_ascii=False),
+                    "promises_rules": doc.promises_rules, "seq": time.time_ns()})
+            self.documents(create=True).upsert(ids=[d.meta.doc_id for d, _ in part], embeddings=[[1.0]] * len(part),
+                                               documents=[d.text for d, _ in part], metadatas=records)
 
     def delete_document(self, doc_id: str) -> None:
         ids = self.chunk_ids(doc_id)
@@ -242,12 +265,25 @@ class ChromaStore:
         return out
 
     def all_documents(self) -> list[StoredDocument]:
+        return self._documents()
+
+    def documents_since(self, seq: int) -> list[StoredDocument]:
+        """The document records written after `seq` (a reader's last refresh)."""
+        return self._documents({"seq": {"$gt": seq}})
+
+    def document_ids(self) -> list[str]:
         try:
-            got = self.documents().get(include=["documents", "metadatas"])
+            return self.documents().get(include=[])["ids"]
+        except NotFoundError:
+            return []
+
+    def _documents(self, where: dict | None = None) -> list[StoredDocument]:
+        try:
+            got = self.documents().get(include=["documents", "metadatas"], where=where)
         except NotFoundError:
             return []
         return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))),
-                               tuple(json.loads(m.get("promises") or "[]")), m.get("promises_rules", ""))
+                               tuple(json.loads(m.get("promises") or "[]")), m.get("promises_rules", ""), int(m.get("seq") or 0))
                 for t, m in zip(got["documents"], got["metadatas"])]
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:

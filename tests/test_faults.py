@@ -103,7 +103,7 @@ def test_second_writer_stops_at_once_while_readers_keep_answering(tmp_path):
         if worker.poll() is None:
             worker.kill()
     assert "30 neu" in worker.stdout.read()
-    reader.search("Vorlage")  # the reader notices the new documents by the version stamp
+    reader.refresh_if_changed(wait=True)  # the reader notices the new documents by the version stamp
     assert len(reader.documents) == 35
 
 

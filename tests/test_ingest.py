@@ -114,10 +114,12 @@ def test_a_reader_refreshes_incrementally_after_another_process_ingests(fake_set
     (tmp_path / "citymanagement.txt").rename(corpus_copy / "citymanagement.txt")
     report = run_ingest(fake_settings, progress=False)
     assert report.added == ["citymanagement"]
+    assert reader.refresh_if_changed(wait=True)  # in the background; `wait` for the test
     hits = reader.search("Wer entscheidet über den Verfügungsfonds? Jury")
     new = len(reader.chunks) - before
     assert "citymanagement" in reader.documents and hits[0].chunk.doc_id == "citymanagement"
-    assert reader.refresh_stats == {"fetched": new, "tokenized": new, "chunks": before + new}
+    assert reader.refresh_stats == {"fetched": new, "tokenized": new, "chunks": before + new, "removed_documents": 0}
+    assert len(reader.lexical.segments) == 2  # the new document is a delta segment, nothing re-indexed
 
 
 def test_searches_during_a_refresh_see_one_consistent_snapshot(fake_settings, corpus_copy, tmp_path):
