@@ -20,25 +20,29 @@ every chunk that was already embedded.
 from __future__ import annotations
 
 import fcntl
+from collections import Counter
 import logging
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from tqdm import tqdm
 
 from index.clean import clean
 from index.embedding import CountingEmbedding
 from index.errors import DocumentUnreadable, IngestLocked
-from index.lexical import LexicalIndex
+from index.bm25 import LexicalIndex, rows_of
+from index.lexical import TOKENIZER_VERSION
 from index.load import discover, load_file
 from index.model import Chunk, CleanDocument
 from index.options import ChunkingOptions, ReadingLimits
 from index.promises import PolicyAreas, extract_promises
 from index.split import chunk_document
-from index.store import ChromaStore, StoredDocument
+from index.store import WRITE_BATCH, ChromaStore, StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +57,15 @@ class IngestReport:
     chunks_embedded: int = 0
     chunks_total: int = 0
     seconds: float = 0.0
+    steps: dict[str, float] = field(default_factory=dict)  # seconds per step, for `make bench-scale`
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.steps[name] = self.steps.get(name, 0.0) + time.perf_counter() - started
 
     def summary(self) -> str:
         return (f"{len(self.added)} neu, {len(self.updated)} geändert, {len(self.unchanged)} unverändert, "
@@ -127,8 +140,7 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
             log.warning("skipped %s: %s", source.path, exc)
             continue
         prepared.append(Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)]))
-    ids = [p.doc.meta.doc_id for p in prepared]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted(i for i, n in Counter(p.doc.meta.doc_id for p in prepared).items() if n > 1)
     if duplicates:
         raise DocumentUnreadable(f"zwei Dateien haben die Dokument-ID '{duplicates[0]}'; "
                                  f"einer von beiden in documents.yaml eine andere ID geben")
@@ -143,46 +155,83 @@ def source_exists(source: str) -> bool:
 
 def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: ChromaStore, rules: str,
          report: IngestReport) -> list[tuple[Prepared, list[str]]]:
-    """Step 3: the documents to (re)write, each with the chunk ids already stored for it."""
+    """Step 3: the documents to (re)write, each with the chunk ids already stored for it (a stored
+    document: all its chunks in the collection; a new one: those of its chunks an interrupted ingest
+    already wrote, looked up in bulk)."""
     todo = []
     for item in prepared:
         meta, chunks = item.doc.meta, item.chunks
         old = stored.get(meta.doc_id)
+        if old is None:
+            (report.added).append(meta.doc_id)
+            todo.append((item, []))
+            continue
         existing = store.chunk_ids(meta.doc_id)
-        if old and old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
+        if old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
                 and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == meta and old.promises_rules == rules:
             report.unchanged.append(meta.doc_id)
             continue
-        (report.updated if old else report.added).append(meta.doc_id)
+        report.updated.append(meta.doc_id)
         todo.append((item, existing))
+    new = [c.chunk_id for item, existing in todo if item.doc.meta.doc_id not in stored for c in item.chunks]
+    if new:
+        found = store.existing_chunk_ids(new)
+        todo = [(item, existing if item.doc.meta.doc_id in stored else
+                 [c.chunk_id for c in item.chunks if c.chunk_id in found]) for item, existing in todo]
     return todo
+
+
+FLUSH_SECONDS = 0.5  # a slow embedder's work is written at least this often (a killed ingest loses less)
 
 
 def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, embedder: CountingEmbedding,
                     batch_size: int, progress: bool, report: IngestReport, rules: str) -> list[StoredDocument]:
-    """Step 4: embed the chunks not stored yet, then commit each document record, then drop stale
-    chunks. Returns the records written."""
+    """Step 4: embed the chunks not stored yet and write them in large batches (across documents),
+    then commit the document records, then drop stale chunks. Returns the records written."""
     stored = [frozenset(existing) for _, existing in todo]
     pending = [(item.doc, c) for (item, _), have in zip(todo, stored) for c in item.chunks if c.chunk_id not in have]
     bar = tqdm(total=len(pending), desc="Einbetten", unit="Abschnitt", disable=not progress or not pending)
+    rows: list = []
+    vectors: list[np.ndarray] = []
+    flushed = time.monotonic()
+
+    def flush() -> None:
+        with report.step("write_chunks"):
+            if rows:
+                store.add_rows(rows, np.concatenate(vectors))
+        rows.clear()
+        vectors.clear()
+
     for i in range(0, len(pending), batch_size):
         batch = pending[i:i + batch_size]
-        vectors = embedder.embed_passages([c.embed_text(doc.meta) for doc, c in batch])
-        for doc in {id(d): d for d, _ in batch}.values():
-            rows = [j for j, (d, _) in enumerate(batch) if d is doc]
-            store.add_chunks([batch[j][1] for j in rows], doc.meta, vectors[rows])
+        with report.step("embed"):
+            vectors.append(embedder.embed_passages([c.embed_text(doc.meta) for doc, c in batch]))
+        rows.extend((c, doc.meta) for doc, c in batch)
         report.chunks_embedded += len(batch)
         bar.update(len(batch))
+        if len(rows) >= WRITE_BATCH or time.monotonic() - flushed > FLUSH_SECONDS:
+            flush()
+            flushed = time.monotonic()
+    flush()
     bar.close()
-    written = []
+    with report.step("write_records"):
+        return _commit(todo, stored, store, rules)
+
+
+def _commit(todo: list[tuple[Prepared, list[str]]], stored: list[frozenset[str]], store: ChromaStore,
+            rules: str) -> list[StoredDocument]:
+    written, records = [], []
     for (item, existing), have in zip(todo, stored):
         doc, chunks = item.doc, item.chunks
         keep = {c.chunk_id for c in chunks}
         record = StoredDocument(doc.meta, doc.text, chunks[0].doc_hash, frozenset(keep), tuple(item.promises), rules)
         store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
-        store.put_document(record, [c.chunk_id for c in chunks])
-        store.delete_chunks([cid for cid in existing if cid not in keep])
+        records.append((record, [c.chunk_id for c in chunks]))
         written.append(record)
+    store.put_documents(records)
+    for (item, existing) in todo:
+        keep = {c.chunk_id for c in item.chunks}
+        store.delete_chunks([cid for cid in existing if cid not in keep])
     return written
 
 
@@ -198,10 +247,33 @@ def remove_missing(store: ChromaStore, stored: dict[str, StoredDocument], seen: 
         report.removed.append(doc_id)
 
 
-def index_lexical(store: ChromaStore, documents: list[StoredDocument], data_dir: Path, stamp: str) -> int:
-    """Step 6: the BM25 files for `stamp`, from the chunks the document records commit; returns their number."""
+def index_lexical(store: ChromaStore, documents: list[StoredDocument], data_dir: Path, stamp: str,
+                  fresh: dict[str, list[Chunk]] | None = None) -> int:
+    """Step 6: bring the saved BM25 segments to `stamp` and return the number of committed chunks.
+    Incremental when the saved segments hold exactly the chunks committed before this ingest: rows of
+    removed and rewritten documents are marked dead, the chunks of the documents written now (`fresh`,
+    in memory) become one new segment. Otherwise (first ingest, another tokenizer, files out of step
+    with the records) every committed chunk is read back and indexed from scratch."""
+    folder = data_dir / "bm25"
+    committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
+    manifest = {"stamp": stamp, "tokenizer": TOKENIZER_VERSION}
+    saved = LexicalIndex.load(folder)
+    if saved and saved[1].get("tokenizer") == TOKENIZER_VERSION:
+        index, live = saved[0], set(saved[0].live_ids)
+        if live == committed and not fresh:
+            if saved[1].get("stamp") != stamp:
+                index.save(folder, manifest)
+            return len(committed)
+        metas = {d.meta.doc_id: d.meta for d in documents}
+        chunks = [c for doc_id, cs in (fresh or {}).items() if doc_id in metas for c in cs]
+        new = {c.chunk_id for c in chunks}
+        if committed <= live | new:
+            ids, terms, words = rows_of(chunks, metas)
+            index.with_changes(live - committed, ids, terms, words).save(folder, manifest)
+            return len(committed)
+        log.info("BM25 files out of step with the index: rebuilding them")
     chunks = committed_chunks(store, documents)
-    build_lexical(chunks, documents).save(data_dir / "bm25", stamp)
+    build_lexical(chunks, documents).save(folder, manifest)
     return len(chunks)
 
 
@@ -215,16 +287,22 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
     report = IngestReport()
     with write_lock(data_dir):
         store.chunks(create=True)
-        stored = {d.meta.doc_id: d for d in store.all_documents()}
-        prepared, seen = prepare(paths, options, report, max_bytes, areas, limits, stored)
-        todo = plan(prepared, stored, store, areas.fingerprint, report)
-        now = dict(stored) | {d.meta.doc_id: d for d in
-                              embed_and_store(todo, store, embedder, batch_size, progress, report, areas.fingerprint)}
+        with report.step("read_records"):
+            stored = {d.meta.doc_id: d for d in store.all_documents()}
+        with report.step("prepare"):
+            prepared, seen = prepare(paths, options, report, max_bytes, areas, limits, stored)
+        with report.step("plan"):
+            todo = plan(prepared, stored, store, areas.fingerprint, report)
+        written = embed_and_store(todo, store, embedder, batch_size, progress, report, areas.fingerprint)
+        now = dict(stored) | {d.meta.doc_id: d for d in written}
         if prune:
-            remove_missing(store, stored, seen, report, {str(p.resolve()) for p in paths})
+            with report.step("remove"):
+                remove_missing(store, stored, seen, report, {str(p.resolve()) for p in paths})
             now = {doc_id: d for doc_id, d in now.items() if doc_id not in report.removed}
         stamp = store.bump_version() if report.changed else store.version()
-        report.chunks_total = index_lexical(store, list(now.values()), data_dir, stamp)
+        fresh = {item.doc.meta.doc_id: item.chunks for item, _ in todo}
+        with report.step("bm25"):
+            report.chunks_total = index_lexical(store, list(now.values()), data_dir, stamp, fresh)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -237,5 +315,4 @@ def committed_chunks(store: ChromaStore, documents: list[StoredDocument] | None 
 
 
 def build_lexical(chunks: list[Chunk], documents: list[StoredDocument]) -> LexicalIndex:
-    metas = {d.meta.doc_id: d.meta for d in documents}
-    return LexicalIndex([c.chunk_id for c in chunks], [c.embed_text(metas[c.doc_id]) for c in chunks])
+    return LexicalIndex.from_terms(*rows_of(chunks, {d.meta.doc_id: d.meta for d in documents}))
