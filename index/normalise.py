@@ -12,7 +12,9 @@ key terms) cannot be dodged by invisible or look-alike characters.
 from __future__ import annotations
 
 import re
+import sys
 import unicodedata
+from functools import lru_cache
 
 ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -24,16 +26,25 @@ LOOK_ALIKES = str.maketrans({
     "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y", "Χ": "X",
 })
 MIXED_WORD = re.compile(r"\w*[A-Za-zÄÖÜäöüß]\w*")
+ANY_LOOK_ALIKE = re.compile("[" + "".join(chr(c) for c in LOOK_ALIKES) + "]")
+
+
+@lru_cache(maxsize=1)
+def _format_characters() -> dict[int, None]:
+    """str.translate table deleting every Unicode format character (category Cf)."""
+    return dict.fromkeys(c for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
 
 
 def fold_look_alikes(text: str) -> str:
     """Look-alike Cyrillic/Greek letters as Latin, only inside words that hold Latin letters too."""
+    if not ANY_LOOK_ALIKE.search(text):
+        return text
     return MIXED_WORD.sub(lambda m: m.group().translate(LOOK_ALIKES), text)
 
 
 def normalise_text(text: str) -> str:
     """The normalisation of the module docstring; line breaks and tabs are kept."""
     text = unicodedata.normalize("NFKC", text).replace("\u00a0", " ").replace("\u202f", " ")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cf")
+    text = text.translate(_format_characters())
     text = CONTROL.sub("", ANSI.sub("", text))
     return fold_look_alikes(text)
