@@ -52,18 +52,22 @@ def classify(sentence: str) -> tuple[str, str] | None:
     return None
 
 
-# Where something happens is the frame of a municipal statement, not its matter: „die Innenstadt
-# beleben“ and „KOD-Streifen in der Innenstadt“ are different matters.
+# Where something happens, and which part of the administration handles it, is the frame of a
+# municipal statement, not its matter: „die Innenstadt beleben“ and „KOD-Streifen in der Innenstadt“
+# are different matters, and so are „Reibungsverluste zwischen Ämtern vermeiden“ and „eine Stabsstelle
+# im Amt für Stadterneuerung“.
 PLACE_FRAMES = frozenset(tokenize("Stadt Städte City Innenstadt Stadtteil Stadtteile Stadtbezirk Quartier Ort Orte Gemeinde "
                                   "Ortsteil Zentrum Zentren Stadtgebiet Raum"))
+ADMINISTRATION_FRAMES = frozenset(tokenize("Amt Ämter Fachbereich Fachbereiche Dezernat Verwaltung Stadtverwaltung Behörde "
+                                           "Einheit Stelle Abteilung Team Projekt Projekte Thema Themen Bereich Anfang"))
 
 
 def distinctive(statement: str, index) -> set[str]:
     """The statement's nouns and names that are not everywhere in the corpus („KOD“, not „Stadt“)
-    and are not a place frame."""
+    and are not a place or administration frame."""
     words = re.findall(r"\b[A-ZÄÖÜ][\wäöüß-]{1,}", statement)
     limit = max(3, index.n_chunks // 5)
-    return {s for w in words for s in tokenize(w) if 0 < index.doc_freq(s) <= limit} - PLACE_FRAMES
+    return {s for w in words for s in tokenize(w) if 0 < index.doc_freq(s) <= limit} - PLACE_FRAMES - ADMINISTRATION_FRAMES
 
 
 def evidence_for(promise: Promise, index) -> list[tuple]:
