@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from assistant.answer_types import CHECKABLE, MISSING_TEXT
 from assistant.compose import Candidate, best_typed_support, compose, score_candidates
 from assistant.promise_list import PromiseAnswerer
+from assistant.promise_status import StatusAnswerer
 from assistant.query import QueryAnalyzer, QueryPlan
 from assistant.settings import AnswerSettings
 from assistant.types import Answer
@@ -62,8 +63,9 @@ class Assistant:
 
     def __init__(self, index: SearchIndex, analyzer: QueryAnalyzer, promises: PromiseAnswerer,
                  answer: AnswerSettings = AnswerSettings(), retrieval: RetrievalOptions = RetrievalOptions(),
-                 llm=None) -> None:
+                 llm=None, status: StatusAnswerer | None = None) -> None:
         self.index = index
+        self.status = status
         self.analyzer = analyzer
         self.glossary = analyzer.glossary
         self.promises = promises
@@ -81,6 +83,11 @@ class Assistant:
             return Turn(plan, filters, (), self._refusal(plan, (), started, NO_WORDS))
         if plan.injection:
             return Turn(plan, filters, (), self._refusal(plan, (), started, INJECTION_REFUSAL))
+        found = self.status.find(plan.resolved, filters) if self.status else None
+        if found:  # "Was ist aus dem Versprechen X geworden?": the statements with their status and evidence
+            answer = self.status.answer(plan.question, found)
+            return Turn(plan, filters, (), replace(answer, resolved_question=plan.resolved,
+                                                   timings_ms={"total": _ms(started, time.perf_counter())}))
         asked = self.promises.understand(plan.resolved)
         listed = self.promises.answer(plan.question, asked, filters) if asked else None
         if listed is not None:  # "Was hat der OB versprochen?": from the extracted statements of intent

@@ -48,6 +48,7 @@ def build_assistant(settings: Settings, index: SearchIndex | None = None, llm=No
     from assistant.answer import Assistant
     from assistant.llm import build_llm
     from assistant.promise_list import PromiseAnswerer
+    from assistant.promise_status import StatusAnswerer
     from assistant.query import Glossary, QueryAnalyzer
 
     index = index or build_search_index(settings)
@@ -56,4 +57,5 @@ def build_assistant(settings: Settings, index: SearchIndex | None = None, llm=No
     promises = PromiseAnswerer(index, PolicyAreas.load(settings.policy_areas_file),
                                frozenset(glossary.question_words), glossary.is_injection)
     return Assistant(index, analyzer, promises, settings.answer, settings.retrieval,
-                     llm=llm if llm is not None else build_llm(settings.llm))
+                     llm=llm if llm is not None else build_llm(settings.llm),
+                     status=StatusAnswerer(index, frozenset(glossary.question_words)))

@@ -179,6 +179,27 @@ def test_follow_through_shows_what_became_of_promises(real_index):
     assert {p.status for p in promises} <= {"umgesetzt", "in Arbeit", "geändert/verworfen", "offen"}
 
 
+@pytest.mark.model
+def test_chat_answers_what_became_of_a_promise(real_index, real_settings):
+    """„Was ist aus … geworden?“ is answered with the statement, its status and the later evidence, each
+    cited verbatim; a promise no later document speaks of is said to be open; a matter no statement
+    shares goes to normal retrieval."""
+    from assistant.wiring import build_assistant
+
+    assistant = build_assistant(real_settings, real_index)
+    documents = {d: s.text for d, s in real_index.documents.items()}
+    kod = assistant.ask("Was hat sich seit dem Projektpapier beim KOD getan?")
+    assert kod.mode == "status" and "**umgesetzt**" in kod.text and "verstärkten Streifen" in kod.text
+    assert [s.doc_id for s in kod.sources] == ["projektpapier-2023", "kod-sondereinsatz"]
+    assert kod.ranked_docs[0] == "kod-sondereinsatz" and grounding_problems(kod, documents) == []
+    city = assistant.ask("Was ist aus dem Versprechen geworden, das Citymanagement zu begleiten?")
+    assert city.mode == "status" and "**in Arbeit**" in city.text and "citymanagement" in {s.doc_id for s in city.sources}
+    klima = assistant.ask("Was ist aus dem Ziel der Klimaneutralität 2035 geworden?")
+    assert klima.mode == "status" and "**offen**" in klima.text and {s.doc_id for s in klima.sources} == {"projektpapier-2023"}
+    assert grounding_problems(klima, documents) == []
+    assert assistant.ask("Was ist aus dem Hallenbad in Wickede geworden?").mode != "status"
+
+
 def test_follow_through_rules_classify_sentences():
     from index.follow_through import classify
 
