@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test eval ingest tools browser bench bench-quick clean
+.PHONY: install run test eval ingest tools browser bench bench-quick bench-scale clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
@@ -39,6 +39,11 @@ bench: install
 
 bench-quick: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run --quick
+
+# A council archive of 100k and 1M chunks through the real ingest path (instant embedder); writes
+# bench/results/scale.json. About 75 minutes on 2 cores, most of it building the 1M index.
+bench-scale: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.scale
 
 clean:
 	rm -rf $(VENV) data

@@ -1,0 +1,226 @@
+"""`make bench-scale`: a council archive of 100k and 1M chunks through the real ingest path.
+
+Per size: a folder of generated German documents (`bench.generate`, sentences of the corpus) is
+ingested by `index.ingest.ingest` with an instant embedder (seeded random unit vectors of the
+bundled model's 384 dimensions: the timings are ours and Chroma's, not the embedder's). Then a
+serving process (a separate Python process, as the app) loads the index, answers questions, reports
+its RSS, and measures how long after another process's ingest of one new document that document is
+searchable, while it keeps answering from the previous snapshot. The stock llama-index pipeline is
+measured where it can run at that size. Writes bench/results/scale.json.
+
+`python -m bench.scale --sizes 100000 1000000` (the default); `--sizes 20000` for a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from index.embedding import CountingEmbedding
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+WORDS_PER_DOC = 1400  # about 14 chunks per generated document
+NEW_DOC = ("# Neue Vorlage: Fahrradstraße am Wall\n\nDie Stadt plant eine Fahrradstraße am Wall zwischen Hauptbahnhof "
+           "und Stadtgarten. Der Rat entscheidet im Juni über die Quarzsandmarkierung.\n")
+
+
+class InstantEmbedding(CountingEmbedding):
+    """Seeded random unit vectors at no cost: measures everything around the embedder."""
+
+    dim: int = 384
+
+    def __init__(self, dim: int = 384, **kwargs) -> None:
+        super().__init__(model_id=f"instant:{dim}", model_name="instant", dim=dim, **kwargs)
+
+    def _embed(self, texts: list[str], is_query: bool) -> np.ndarray:
+        rng = np.random.default_rng(len(texts) + sum(map(len, texts)))
+        vectors = rng.standard_normal((len(texts), self.dim)).astype(np.float32)
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1) if ordered else 0.0
+
+
+def disk_mb(path: Path) -> float:
+    return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
+
+
+def build(folder: Path, data: Path) -> dict:
+    """Ingest `folder` into `data` with the instant embedder; the ingest's own step timings."""
+    from index.ingest import ingest
+    from index.store import ChromaStore
+
+    embedder = InstantEmbedding()
+    store = ChromaStore.open(data, "rathaus", embedder.model_id, create=True)
+    started = time.perf_counter()
+    report = ingest([folder], store, embedder, data, progress=False, batch_size=256)
+    seconds = time.perf_counter() - started
+    return {"build_s": round(seconds, 1), "chunks": report.chunks_total,
+            "chunks_per_s_fake_embedder": round(report.chunks_total / seconds, 1),
+            "steps_s": {k: round(v, 1) for k, v in report.steps.items()}}
+
+
+SERVE = r"""
+import json, sys, time, threading
+from pathlib import Path
+sys.path.insert(0, sys.argv[3])
+from bench.scale import InstantEmbedding
+from bench.load import rss_mb
+from index.store import ChromaStore
+from index.retrieve import SearchIndex
+from assistant.wiring import build_assistant
+from assistant.settings import load_settings
+import os
+
+data = Path(sys.argv[1]); questions = json.loads(Path(sys.argv[2]).read_text())
+embedder = InstantEmbedding()
+started = time.perf_counter()
+index = SearchIndex(ChromaStore.open(data, "rathaus", embedder.model_id), embedder, data, refresh_seconds=0.05)
+load_s = time.perf_counter() - started
+assistant = build_assistant(load_settings(data_dir=data), index)
+for q in questions[:5]:
+    assistant.ask(q)
+times = []
+for q in questions:
+    t = time.perf_counter(); assistant.ask(q); times.append((time.perf_counter() - t) * 1000)
+print(json.dumps({"ready": True, "load_s": load_s, "answer_ms": times, "rss_mb": rss_mb(os.getpid())}), flush=True)
+sys.stdin.readline()  # the other process has ingested one document
+ingested = time.perf_counter()
+during, seen = [], None
+while seen is None and time.perf_counter() - ingested < 600:
+    t = time.perf_counter()
+    hits = index.search("Quarzsandmarkierung Fahrradstraße", k=8)  # answered while the refresh runs
+    during.append((time.perf_counter() - t) * 1000)
+    if any(h.chunk.doc_id == "neue-vorlage" for h in hits):
+        seen = time.perf_counter() - ingested
+    time.sleep(0.01)
+print(json.dumps({"refresh_after_one_doc_s": seen, "search_during_refresh_ms": during,
+                  "refresh_stats": index.refresh_stats, "rss_mb_after": rss_mb(os.getpid())}), flush=True)
+"""
+
+
+def serve_and_refresh(folder: Path, data: Path, questions: list[str]) -> dict:
+    """Serving figures from a separate process; one more document ingested by this one meanwhile."""
+    from index.ingest import ingest
+    from index.store import ChromaStore
+
+    qfile = data / "questions.json"
+    qfile.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
+    child = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(qfile), str(ROOT)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    try:
+        first = json.loads(child.stdout.readline())
+        extra = data.parent / "extra"
+        extra.mkdir(exist_ok=True)
+        (extra / "neue-vorlage.md").write_text(NEW_DOC, encoding="utf-8")
+        embedder = InstantEmbedding()
+        store = ChromaStore.open(data, "rathaus", embedder.model_id, create=True)
+        started = time.perf_counter()
+        ingest([extra], store, embedder, data, progress=False, prune=False)
+        one_doc_ingest_s = time.perf_counter() - started
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        second = json.loads(child.stdout.readline())
+    finally:
+        child.kill()
+        child.wait()
+    return {"load_s": round(first["load_s"], 1), "answer_p50_ms": pct(first["answer_ms"], 0.5),
+            "answer_p95_ms": pct(first["answer_ms"], 0.95), "rss_mb": round(max(first["rss_mb"], second["rss_mb_after"])),
+            "ingest_one_doc_s": round(one_doc_ingest_s, 2),
+            "refresh_after_one_doc_s": None if second["refresh_after_one_doc_s"] is None else round(second["refresh_after_one_doc_s"], 3),
+            "search_during_refresh_p95_ms": pct(second["search_during_refresh_ms"], 0.95),
+            "refresh_stats": second["refresh_stats"]}
+
+
+def stock(folder: Path, questions: list[str], n_chunks: int, limit: int) -> dict:
+    """The stock llama-index pipeline (SimpleDirectoryReader → VectorStoreIndex on Chroma) with the same
+    instant embedder, where it runs in reasonable time."""
+    if n_chunks > limit:
+        return {"skipped": f"not run above {limit} chunks (see the smaller size for its build time); it has no "
+                           "incremental ingest, so every new document means rebuilding the whole index"}
+    import chromadb
+    from llama_index.core import SimpleDirectoryReader, StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import SentenceSplitter
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    embedder = InstantEmbedding()
+    with tempfile.TemporaryDirectory() as tmp:
+        client = chromadb.PersistentClient(path=tmp, settings=chromadb.Settings(anonymized_telemetry=False))
+        store = ChromaVectorStore(chroma_collection=client.create_collection("stock"))
+        started = time.perf_counter()
+        docs = SimpleDirectoryReader(str(folder), required_exts=[".md"]).load_data()
+        index = VectorStoreIndex.from_documents(docs, storage_context=StorageContext.from_defaults(vector_store=store),
+                                                embed_model=embedder, transformations=[SentenceSplitter()],
+                                                show_progress=False)
+        build_s = time.perf_counter() - started
+        nodes = client.get_collection("stock").count()
+        retriever = index.as_retriever(similarity_top_k=8)
+        times = []
+        for q in questions:
+            t = time.perf_counter()
+            retriever.retrieve(q)
+            times.append((time.perf_counter() - t) * 1000)
+        return {"build_s": round(build_s, 1), "nodes": nodes, "chunks_per_s_fake_embedder": round(nodes / build_s, 1),
+                "retrieve_p50_ms": pct(times, 0.5), "retrieve_p95_ms": pct(times, 0.95), "disk_mb": disk_mb(Path(tmp)),
+                "refresh_after_one_doc": "no incremental path: rebuild the index (build_s)"}
+
+
+def measure(n_chunks: int, questions: list[str], stock_limit: int) -> dict:
+    from bench.generate import generate
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"rathaus-scale-{n_chunks}-"))
+    try:
+        folder, data = tmp / "docs", tmp / "data"
+        n_docs = max(1, round(n_chunks / (WORDS_PER_DOC / 100)))
+        started = time.perf_counter()
+        generate(n_docs, folder, words=WORDS_PER_DOC)
+        print(f"  {n_chunks}: {n_docs} documents generated in {time.perf_counter() - started:.0f} s", flush=True)
+        row = {"target_chunks": n_chunks, "documents": n_docs} | build(folder, data)
+        print(f"  {n_chunks}: built in {row['build_s']} s ({row['chunks_per_s_fake_embedder']} chunks/s)", flush=True)
+        row["disk_mb"] = disk_mb(data)
+        row |= serve_and_refresh(folder, data, questions)
+        print(f"  {n_chunks}: answer p95 {row['answer_p95_ms']} ms, RSS {row['rss_mb']} MB, "
+              f"refresh {row['refresh_after_one_doc_s']} s", flush=True)
+        row["stock"] = stock(folder, questions, row["chunks"], stock_limit)
+        return row
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--stock-limit", type=int, default=100_000, help="largest size the stock pipeline is run at")
+    args = parser.parse_args()
+    import logging
+
+    logging.disable(logging.WARNING)
+    from eval.dataset import load_items
+
+    questions = [i.question for i in load_items() if not i.history][:40]
+    result = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "sizes": []}
+    for n in args.sizes:
+        started = time.perf_counter()
+        result["sizes"].append(measure(n, questions, args.stock_limit) | {"total_s": 0})
+        result["sizes"][-1]["total_s"] = round(time.perf_counter() - started)
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        (RESULTS / "scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    print(RESULTS / "scale.json")
+
+
+if __name__ == "__main__":
+    main()
