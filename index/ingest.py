@@ -288,7 +288,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
     with write_lock(data_dir):
         store.chunks(create=True)
         with report.step("read_records"):
-            stored = {d.meta.doc_id: d for d in store.all_documents()}
+            stored = {d.meta.doc_id: d for d in store.all_documents(texts=False)}
         with report.step("prepare"):
             prepared, seen = prepare(paths, options, report, max_bytes, areas, limits, stored)
         with report.step("plan"):

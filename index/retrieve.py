@@ -156,9 +156,20 @@ class SearchIndex:
         metas = {i: d.meta for i, d in by_doc.items()}
         lexical, tokenized = self._lexical(previous, stamp, committed, chunks, metas, fetched, retitled)
         words = lexical.words() if previous is None else None
-        sections: dict[tuple[str, str], list[Chunk]] = {}
-        for c in sorted(chunks.values(), key=lambda c: (c.doc_id, c.position)):
-            sections.setdefault((c.doc_id, c.section_path), []).append(c)
+        touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose sections change
+        if previous is None:
+            sections: dict[tuple[str, str], list[Chunk]] = {}
+            for c in sorted(chunks.values(), key=lambda c: (c.doc_id, c.position)):
+                sections.setdefault((c.doc_id, c.section_path), []).append(c)
+            promises = stored_promises(documents)
+        else:
+            sections = {key: cs for key, cs in previous.sections.items() if key[0] not in touched}
+            for doc in changed:
+                for cid in sorted(doc.chunk_ids, key=lambda cid: chunks[cid].position if cid in chunks else 0):
+                    if cid in chunks:
+                        c = chunks[cid]
+                        sections.setdefault((c.doc_id, c.section_path), []).append(c)
+            promises = [p for p in previous.promises if p.doc_id not in touched] + stored_promises(changed)
         if previous is None:
             surface: dict[str, list[str]] = {}
             for word in sorted(words):
@@ -177,13 +188,29 @@ class SearchIndex:
             sorted_terms = _add_sorted(previous.sorted_terms, set(new_terms))
             reversed_terms = _add_sorted(previous.reversed_terms, {t[::-1] for t in new_terms})
         seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
-        self._snap = Snapshot(stamp, seq, by_doc, chunks, sections, lexical, stored_promises(documents),
-                              np.array([chunks[i].doc_id if i in chunks else "" for i in lexical.ids], dtype=object),
+        self._snap = Snapshot(stamp, seq, by_doc, chunks, sections, lexical, promises, self._doc_of_row(previous, lexical, chunks),
                               surface, sorted_terms, reversed_terms)
         self._terms = {}
         self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks),
                               "removed_documents": len(removed_docs)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
+
+    @staticmethod
+    def _doc_of_row(previous: Snapshot | None, lexical: LexicalIndex, chunks: dict[str, Chunk]) -> np.ndarray:
+        """The document of each BM25 row ('' for dead rows); rows of kept segments reuse the previous array."""
+        def of(ids) -> np.ndarray:
+            return np.array([chunks[i].doc_id if i in chunks else "" for i in ids], dtype=object)
+
+        if previous is None or not previous.lexical.segments or not lexical.segments \
+                or lexical.segments[0] is not previous.lexical.segments[0]:  # first load, or merged: all rows anew
+            return of(lexical.ids)
+        kept = sum(1 for a, b in zip(lexical.segments, previous.lexical.segments) if a is b)
+        start = int(lexical.offsets[kept])
+        rows = previous.doc_of_row[:start].copy()
+        for k in range(kept):  # rows that died in this refresh
+            dead = ~lexical.live[k]
+            rows[int(lexical.offsets[k]):int(lexical.offsets[k + 1])][dead] = ""
+        return np.concatenate([rows, of(lexical.ids[start:])])
 
     def _lexical(self, previous: Snapshot | None, stamp: str, committed: set[str], chunks: dict[str, Chunk],
                  metas: dict[str, DocumentMeta], fetched: list[Chunk], retitled: set[str]) -> tuple[LexicalIndex, int]:

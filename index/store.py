@@ -264,8 +264,10 @@ class ChromaStore:
             out.extend(record_to_chunk(c, t, m) for c, t, m in zip(got["ids"], got["documents"], got["metadatas"]))
         return out
 
-    def all_documents(self) -> list[StoredDocument]:
-        return self._documents()
+    def all_documents(self, texts: bool = True) -> list[StoredDocument]:
+        """Every document record; `texts=False` leaves the cleaned texts out (an ingest's plan needs
+        hashes and metadata only)."""
+        return self._documents(texts=texts)
 
     def documents_since(self, seq: int) -> list[StoredDocument]:
         """The document records written after `seq` (a reader's last refresh)."""
@@ -277,11 +279,13 @@ class ChromaStore:
         except NotFoundError:
             return []
 
-    def _documents(self, where: dict | None = None) -> list[StoredDocument]:
+    def _documents(self, where: dict | None = None, texts: bool = True) -> list[StoredDocument]:
         try:
-            got = self.documents().get(include=["documents", "metadatas"], where=where)
+            got = self.documents().get(include=["documents", "metadatas"] if texts else ["metadatas"], where=where)
         except NotFoundError:
             return []
+        if not texts:
+            got["documents"] = [""] * len(got["metadatas"])
         return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))),
                                tuple(json.loads(m.get("promises") or "[]")), m.get("promises_rules", ""), int(m.get("seq") or 0))
                 for t, m in zip(got["documents"], got["metadatas"])]
@@ -289,9 +293,9 @@ class ChromaStore:
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity)."""
         col = self.chunks()
-        n = min(k, col.count())
-        if n == 0:
+        if k <= 0:
             return []
-        got = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=n,
+        # Chroma returns fewer than `n_results` when the collection is smaller (no count() call per query)
+        got = col.query(query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=k,
                         where=where or None, include=["distances"])
         return [(cid, 1.0 - float(d)) for cid, d in zip(got["ids"][0], got["distances"][0])]

@@ -159,3 +159,69 @@ def test_searches_during_a_refresh_see_one_consistent_snapshot(fake_settings, co
             t.join()
     assert errors == []
     assert "citymanagement" not in reader.documents
+
+
+def test_search_and_answer_during_a_refresh_use_the_previous_snapshot(fake_settings, corpus_copy, tmp_path):
+    """The refresh runs in the background: while it is held up (here: fetching the new chunks blocks),
+    searches and answers are served at once from the previous snapshot; then the new one is swapped in."""
+    import threading
+
+    from assistant.wiring import build_assistant
+    from index.retrieve import SearchIndex
+
+    (corpus_copy / "citymanagement.txt").rename(tmp_path / "citymanagement.txt")
+    run_ingest(fake_settings, progress=False)
+    embedder = build_embedder(fake_settings)
+    reader = SearchIndex(build_search_index(fake_settings, embedder).store, embedder, tmp_path / "r", refresh_seconds=0)
+    assistant = build_assistant(fake_settings, reader)
+    old_version = reader.version
+    release, fetching = threading.Event(), threading.Event()
+    fetch = reader.store.chunks_by_id
+
+    def held_up(ids):
+        fetching.set()
+        release.wait(30)
+        return fetch(ids)
+
+    reader.store.chunks_by_id = held_up
+    (tmp_path / "citymanagement.txt").rename(corpus_copy / "citymanagement.txt")
+    run_ingest(fake_settings, progress=False)
+    assert reader.refresh_if_changed() and fetching.wait(30)  # the refresh is running, and stuck
+    hits = reader.search("Wer entscheidet über den Verfügungsfonds? Jury")
+    answer = assistant.ask("Wer entscheidet über den Verfügungsfonds?")
+    assert reader.version == old_version and "citymanagement" not in reader.documents
+    assert all(h.chunk.doc_id != "citymanagement" for h in hits) and "citymanagement" not in answer.ranked_docs
+    release.set()
+    reader.wait_for_refresh(30)
+    assert reader.version != old_version and "citymanagement" in reader.documents
+    assert reader.search("Wer entscheidet über den Verfügungsfonds? Jury")[0].chunk.doc_id == "citymanagement"
+
+
+def test_incremental_refresh_equals_a_fresh_load(fake_settings, corpus_copy, tmp_path):
+    """After documents are changed, removed and added, a refreshed reader holds what a fresh load holds:
+    chunks, sections, statements of intent, BM25 rankings and the document of every live BM25 row."""
+    from index.retrieve import SearchIndex
+
+    run_ingest(fake_settings, progress=False)
+    embedder = build_embedder(fake_settings)
+    store = build_search_index(fake_settings, embedder).store
+    reader = SearchIndex(store, embedder, tmp_path / "r", refresh_seconds=0)
+    changed = corpus_copy / "kod-sondereinsatz.txt"
+    text = changed.read_text(encoding="utf-8")
+    changed.write_text(text.replace("45 Mitarbeitende", "45 Mitarbeitende (wir wollen die Streifen im Kreuzviertel "
+                                    "ausweiten)", 1), encoding="utf-8")
+    (corpus_copy / "citymanagement.txt").unlink()
+    (corpus_copy / "neu.md").write_text("# Neue Vorlage\n\nDie Stadt plant eine Fahrradstraße am Wall.\n", encoding="utf-8")
+    report = run_ingest(fake_settings, progress=False)
+    assert report.updated == ["kod-sondereinsatz"] and report.removed == ["citymanagement"] and report.added == ["neu"]
+    assert reader.refresh_if_changed(wait=True)
+    fresh = SearchIndex(store, embedder, tmp_path / "f")
+    a, b = reader._snap, fresh._snap
+    assert set(a.chunks) == set(b.chunks) and set(a.documents) == set(b.documents)
+    assert {k: [c.chunk_id for c in v] for k, v in a.sections.items()} == {k: [c.chunk_id for c in v] for k, v in b.sections.items()}
+    assert sorted(p.statement for p in a.promises) == sorted(p.statement for p in b.promises)
+    assert any("Kreuzviertel" in p.statement for p in a.promises)
+    for query in ("Streifen Kreuzviertel", "Fahrradstraße Wall", "Verfügungsfonds Jury", "Kalouti Beirut"):
+        assert a.lexical.search(query, 20) == b.lexical.search(query, 20), query
+    rows = {cid: doc for cid, doc in zip(a.lexical.ids, a.doc_of_row) if doc}
+    assert rows == {cid: c.doc_id for cid, c in a.chunks.items()}
