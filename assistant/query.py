@@ -55,11 +55,12 @@ class AliasPattern:
         self.stems = frozenset(tokenize(name))
         self.literal = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.I if len(name) > 3 else 0)
 
-    def search(self, text: str) -> re.Match | None:
+    def search(self, text: str, text_stems: frozenset[str] | None = None) -> re.Match | None:
+        """`text_stems`: the text's terms when the caller has them (one tokenization for many aliases)."""
         match = self.literal.search(text)
         if match or len(self.name) <= 3 or not self.stems:
             return match
-        if self.stems <= set(tokenize(text)):
+        if self.stems <= (text_stems if text_stems is not None else frozenset(tokenize(text))):
             return re.match(r".*", self.name)  # a match object whose group() is the alias
         return None
 
@@ -201,7 +202,7 @@ class QueryAnalyzer:
         self.glossary = glossary
         self.options = options
         self._version = None
-        self._aliases: list[tuple[AliasPattern, str]] = []
+        self._aliases: list[tuple[AliasPattern, tuple[str, ...]]] = []
         self._corrected: dict[str, list[str]] = {}
 
     def _refresh(self) -> None:
@@ -212,21 +213,21 @@ class QueryAnalyzer:
         self._corrected = {}
         self._version = self.index.version
 
-    def _alias_table(self) -> list[tuple[AliasPattern, str]]:
-        """Document names users say: manifest aliases, distinctive types, short publishers.
+    def _alias_table(self) -> list[tuple[AliasPattern, tuple[str, ...]]]:
+        """Document names users say: manifest aliases, distinctive types, short publishers; one
+        pattern per name, with every document it names (a council archive repeats a few names).
         Long names match by their stems ('grünen und cdu' names 'Grüne und CDU'); short ones
         ('OB') only as written, so the conjunction 'ob' does not."""
-        table = []
+        named: dict[str, list[str]] = {}
         for doc in self.index.documents.values():
             names = set(doc.meta.aliases)
             if doc.meta.doc_type not in GENERIC_TYPES:  # "Projektpapier" names one document, "Pressemitteilung" many
                 names.add(doc.meta.doc_type)
             if doc.meta.publisher and len(doc.meta.publisher) < 30:
                 names.add(doc.meta.publisher.split(" (")[0])
-            for name in names:
-                if name:
-                    table.append((AliasPattern(name), doc.meta.doc_id))
-        return table
+            for name in sorted(n for n in names if n):
+                named.setdefault(name, []).append(doc.meta.doc_id)
+        return [(AliasPattern(name), tuple(doc_ids)) for name, doc_ids in named.items()]
 
     # -- the plan ---------------------------------------------------------------------------
     def analyze(self, question: str, history: list[str] | None = None) -> QueryPlan:
@@ -328,7 +329,8 @@ class QueryAnalyzer:
         return []
 
     def route(self, text: str) -> list[str]:
-        return sorted({doc_id for pattern, doc_id in self._aliases if pattern.search(text)})
+        stems = frozenset(tokenize(text))
+        return sorted({doc_id for pattern, doc_ids in self._aliases if pattern.search(text, stems) for doc_id in doc_ids})
 
     def derived(self, word: str) -> set[str]:
         """Corpus terms of the same root in another word class: „moderiert“ ↔ Moderation,
