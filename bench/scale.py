@@ -194,7 +194,7 @@ def measure(n_chunks: int, questions: list[str], stock_limit: int) -> dict:
         row |= serve_and_refresh(folder, data, questions)
         print(f"  {n_chunks}: answer p95 {row['answer_p95_ms']} ms, RSS {row['rss_mb']} MB, "
               f"refresh {row['refresh_after_one_doc_s']} s", flush=True)
-        row["stock"] = stock(folder, questions, row["chunks"], stock_limit)
+        row["stock"] = stock(folder, questions, n_chunks, stock_limit)
         return row
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
