@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: install run test eval ingest tools browser bench bench-quick bench-scale clean
 
 $(STAMP): pyproject.toml constraints.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Benötigt $(PYTHON) (Python 3.11)"; exit 1; }
+	@echo "==> Installiere Rathaus-Chat und seine Pakete nach $(VENV) (einmalig, etwa 2 Minuten) …"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[test]"
@@ -16,13 +17,17 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 ingest: install
+	@echo "==> Index aktualisieren (nur neue oder geänderte Dokumente werden eingebettet) …"
 	$(BIN)/rathaus ingest
 
 run: install tools ingest
+	@echo "==> Starte die App …"
 	$(BIN)/python app.py
 
 # Debian tools the app and the tests use: headless Chromium (browser test), Tesseract with German (OCR).
 tools:
+	@test -x /usr/bin/chromium && test -f /usr/share/tesseract-ocr/5/tessdata/deu.traineddata || \
+		echo "==> Installiere Chromium und Tesseract (Deutsch) aus Debian (einmalig) …"
 	@test -x /usr/bin/chromium && test -f /usr/share/tesseract-ocr/5/tessdata/deu.traineddata || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium tesseract-ocr tesseract-ocr-deu >/dev/null; }
 

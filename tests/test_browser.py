@@ -35,6 +35,12 @@ def test_ask_and_see_the_highlighted_source(app_url):  # noqa: F811
         answer.wait_for(timeout=30000)
         page.locator("#rc-sources").get_by_text("OB Kalouti im Sondereinsatz", exact=False).first.wait_for(timeout=10000)
         page.wait_for_timeout(500)
+        page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+        copy = page.locator("#rc-sources .rc-copy").first  # „Zitat kopieren“: German citation form
+        copy.click()
+        page.get_by_text("Kopiert ✓").first.wait_for(timeout=5000)
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied.startswith("„") and "“ (OB Kalouti im Sondereinsatz" in copied and "Abschnitt „" in copied, copied
         box = answer.bounding_box()  # the answer stays in view: the page does not jump to the viewer
         assert box and 0 <= box["y"] < page.viewport_size["height"], box
         assert page.locator("#rc-viewer mark#rc-cited").count() == 0  # the viewer opens on a click only
@@ -143,6 +149,9 @@ def test_german_accessible_start_screen_and_keyboard_only_asking(app_url):  # no
             page.locator("#rc-question textarea").wait_for(timeout=60000)
             assert page.evaluate("document.documentElement.lang") == "de"
             assert "5 Dokumente (2023 bis 2025)" in page.locator("#rc-overview").inner_text()
+            if name == "laptop":  # Gradio's own strings in German too (the browser itself says en-US)
+                page.get_by_text("Über API verwenden", exact=False).first.wait_for(timeout=10000)
+                assert page.get_by_text("Use via API", exact=False).count() == 0
             send = page.locator("#rc-send").bounding_box()  # the question box and its button above the fold
             assert send and send["y"] + send["height"] <= height, (name, send)
             assert page.evaluate(CONTRAST_JS, "#rc-send") >= 4.5

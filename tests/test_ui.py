@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from assistant.types import Answer, Source
 from ui.chat import filter_text
-from ui.present import answer_markdown
+from ui.present import answer_markdown, citation, sources_html
 
 
 def source(n: int, **extra) -> Source:
@@ -24,3 +24,12 @@ def test_active_filters_are_named():
     assert filter_text([], [], []) == ""
     shown = filter_text(["projektpapier-2023"], ["Pressemitteilung"], [])
     assert "Aktive Filter" in shown and "projektpapier-2023" in shown and "Pressemitteilung" in shown
+
+
+def test_copy_citation_is_german_citation_form_and_escaped():
+    assert citation(source(1)) == "„Wir wollen den Ringbus.“ (Projektpapier 2.0, Grüne und CDU, 16.08.2023, Abschnitt „Mobilität“)"
+    assert "Vorlage AN/1" in citation(source(2, reference="AN/1"))
+    hostile = Source(n=1, doc_id="x", title='T"><script>alert(1)</script>', publisher="P", date="", section="S",
+                     quote="Zitat")
+    html = sources_html([hostile])
+    assert "<script>" not in html and "ohne Datum" in html and 'class="rc-copy"' in html

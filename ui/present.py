@@ -51,8 +51,18 @@ def compact(source: Source) -> str:
     return f"[{source.n}] {source.title} ({source.date or 'ohne Datum'}{reference}), Abschnitt „{source.section}“"
 
 
+def citation(source: Source) -> str:
+    """A source as a memo quotes it: „…“ (Titel, Herausgeber, Datum, Abschnitt „…“)."""
+    parts = [source.title, source.publisher, source.date or "ohne Datum"]
+    if source.reference:
+        parts.append(f"Vorlage {source.reference}")
+    if source.section:
+        parts.append(f"Abschnitt „{source.section}“")
+    return f"„{source.quote.strip()}“ ({', '.join(p for p in parts if p)})"
+
+
 def sources_html(sources: list[Source] | tuple[Source, ...]) -> str:
-    return render("sources.html", sources=sources)
+    return render("sources.html", sources=sources, citation=citation)
 
 
 def document_html(title: str, meta_line: str, text: str, start: int = 0, end: int = 0, ocr: bool = False) -> str:

@@ -36,10 +36,23 @@ BODY_MARGIN = 16_384  # JSON framing, history and session fields around the ques
 CSP = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; "
        "form-action 'self'; base-uri 'self'; object-src 'none'")
-# Gradio's frontend sets the page language from the browser's locale; the content is German whatever it is.
-KEEP_GERMAN = ("<script>document.documentElement.lang = 'de'; new MutationObserver(() => { if (document.documentElement.lang !== 'de') "
+# Gradio's frontend sets the page language and picks its own strings („Use via API“, the copy button, the
+# lost-connection message) from the browser's locale; the content is German whatever it is, so the page
+# reports German to Gradio (its German strings ship with it) and keeps lang="de".
+KEEP_GERMAN = ("<script>try { for (const [name, value] of [['language', 'de-DE'], ['languages', ['de-DE', 'de']]]) "
+               "Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true}); } catch (e) {} "
+               "document.documentElement.lang = 'de'; new MutationObserver(() => { if (document.documentElement.lang !== 'de') "
                "document.documentElement.lang = 'de'; }).observe(document.documentElement, "
                "{attributes: true, attributeFilter: ['lang']});</script>")
+# „Zitat kopieren“: the button's text in German citation form to the clipboard (Clipboard API where the
+# page is a secure context, a hidden textarea otherwise, e.g. plain http on a LAN address).
+COPY_CITATION = ("<script>document.addEventListener('click', (event) => { const button = event.target.closest('.rc-copy'); "
+                 "if (!button) return; const text = button.dataset.cite; const done = () => { button.textContent = 'Kopiert ✓'; "
+                 "setTimeout(() => { button.textContent = 'Zitat kopieren'; }, 1500); }; "
+                 "if (navigator.clipboard && window.isSecureContext) { navigator.clipboard.writeText(text).then(done); return; } "
+                 "const area = document.createElement('textarea'); area.value = text; area.setAttribute('readonly', ''); "
+                 "area.style.position = 'fixed'; area.style.opacity = '0'; document.body.appendChild(area); area.select(); "
+                 "document.execCommand('copy'); area.remove(); done(); });</script>")
 HTML_LANG = re.compile(rb'(<html\s+lang=")en(")')
 TOO_LARGE = "Die Anfrage ist zu groß. Bitte eine kürzere Frage stellen."
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
@@ -177,7 +190,7 @@ def asgi_app(blocks: gr.Blocks, settings) -> Guard:
     app = gr.mount_gradio_app(app, blocks, path="", allowed_paths=[], blocked_paths=blocked(data_dir),
                               footer_links=["api"], show_error=False, max_file_size=1024,
                               css_paths=[static / "rathaus.css"], favicon_path=str(static / "favicon.svg"),
-                              head=KEEP_GERMAN)
+                              head=KEEP_GERMAN + COPY_CITATION)
     return Guard(app, max_body=4 * settings.app.max_question_chars + BODY_MARGIN)
 
 
@@ -201,7 +214,7 @@ def run(blocks: gr.Blocks, settings, host: str, port: int, block: bool = True) -
     server = uvicorn.Server(config)
     url = f"http://{host}:{port}/"
     if block:
-        log.info("Rathaus-Chat läuft auf %s", url)
+        print(f"Rathaus-Chat läuft auf {url} – im Browser öffnen; beenden mit Strg+C.", flush=True)
         server.run()
         return Server(server, None, url)
     thread = threading.Thread(target=server.run, daemon=True, name="rathaus-http")
