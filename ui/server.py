@@ -36,12 +36,8 @@ BODY_MARGIN = 16_384  # JSON framing, history and session fields around the ques
 CSP = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self' 'unsafe-inline' 'unsafe-eval'; "
        "style-src 'self' 'unsafe-inline'; font-src 'self' data:; connect-src 'self'; frame-ancestors 'self'; "
        "form-action 'self'; base-uri 'self'; object-src 'none'")
-# Gradio's frontend sets the page language and picks its own strings („Use via API“, the copy button, the
-# lost-connection message) from the browser's locale; the content is German whatever it is, so the page
-# reports German to Gradio (its German strings ship with it) and keeps lang="de".
-KEEP_GERMAN = ("<script>try { for (const [name, value] of [['language', 'de-DE'], ['languages', ['de-DE', 'de']]]) "
-               "Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true}); } catch (e) {} "
-               "document.documentElement.lang = 'de'; new MutationObserver(() => { if (document.documentElement.lang !== 'de') "
+# Gradio's frontend sets the page language from the browser's locale; the content is German whatever it is.
+KEEP_GERMAN = ("<script>document.documentElement.lang = 'de'; new MutationObserver(() => { if (document.documentElement.lang !== 'de') "
                "document.documentElement.lang = 'de'; }).observe(document.documentElement, "
                "{attributes: true, attributeFilter: ['lang']});</script>")
 # „Zitat kopieren“: the button's text in German citation form to the clipboard (Clipboard API where the
