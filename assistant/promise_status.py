@@ -99,7 +99,7 @@ class StatusAnswerer:
         for p in found:
             meta = self.index.meta(p.doc_id)
             n = cite(p.doc_id, p.section, p.statement, p.start)
-            lines.append(f"\n- {p.actor} ({meta.title}, {meta.date_display()}): „{p.statement}“ [{n}]")
+            lines.append(f"\n- {p.actor} ({meta.title}, {meta.date_display()}); dort heißt es: {p.statement} [{n}]")
             if p.status == OPEN or not p.evidence:
                 lines.append("  Stand: **offen** – kein späteres Dokument berichtet davon.")
                 continue
@@ -107,7 +107,7 @@ class StatusAnswerer:
             for evidence in p.evidence:
                 later = self.index.meta(evidence["doc_id"])
                 m = cite(evidence["doc_id"], evidence.get("section", ""), evidence["quote"])
-                lines.append(f"  – {later.title} ({later.date_display()}): „{evidence['quote']}“ [{m}]")
+                lines.append(f"  In „{later.title}“ ({later.date_display()}) heißt es: {evidence['quote']} [{m}]")
         ranked = tuple(dict.fromkeys(s.doc_id for s in reversed(sources)))  # the evidence first
         return Answer(question=question, text="\n".join(lines), sources=tuple(sources), claims=tuple(claims),
                       mode="status", ranked_docs=ranked)
