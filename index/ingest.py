@@ -155,9 +155,8 @@ def source_exists(source: str) -> bool:
 
 def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: ChromaStore, rules: str,
          report: IngestReport) -> list[tuple[Prepared, list[str]]]:
-    """Step 3: the documents to (re)write, each with the chunk ids already stored for it (a stored
-    document: all its chunks in the collection; a new one: those of its chunks an interrupted ingest
-    already wrote, looked up in bulk)."""
+    """Step 3: the documents to (re)write, each with the chunk ids already stored for it (for new
+    documents, what an interrupted ingest left, looked up in bulk: reused when unchanged, else deleted)."""
     todo = []
     for item in prepared:
         meta, chunks = item.doc.meta, item.chunks
@@ -173,11 +172,11 @@ def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: Chr
             continue
         report.updated.append(meta.doc_id)
         todo.append((item, existing))
-    new = [c.chunk_id for item, existing in todo if item.doc.meta.doc_id not in stored for c in item.chunks]
+    new = [item.doc.meta.doc_id for item, _ in todo if item.doc.meta.doc_id not in stored]
     if new:
-        found = store.existing_chunk_ids(new)
-        todo = [(item, existing if item.doc.meta.doc_id in stored else
-                 [c.chunk_id for c in item.chunks if c.chunk_id in found]) for item, existing in todo]
+        left = store.chunk_ids_of(new)
+        todo = [(item, existing if item.doc.meta.doc_id in stored else left.get(item.doc.meta.doc_id, []))
+                for item, existing in todo]
     return todo
 
 

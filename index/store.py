@@ -198,11 +198,13 @@ class ChromaStore:
                 metadatas=[chunk_to_record(c, meta) for c, meta in part],
             )
 
-    def existing_chunk_ids(self, ids: list[str]) -> set[str]:
-        """Which of these chunk ids are stored (one call per few thousand ids)."""
-        found: set[str] = set()
-        for i in range(0, len(ids), 5000):
-            found.update(self.chunks(create=True).get(ids=ids[i:i + 5000], include=[])["ids"])
+    def chunk_ids_of(self, doc_ids: list[str]) -> dict[str, list[str]]:
+        """The stored chunk ids of several documents (one call per few hundred documents)."""
+        found: dict[str, list[str]] = {}
+        for i in range(0, len(doc_ids), 500):
+            got = self.chunks(create=True).get(where={"doc_id": {"$in": doc_ids[i:i + 500]}}, include=["metadatas"])
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                found.setdefault(meta["doc_id"], []).append(cid)
         return found
 
     def delete_chunks(self, ids: list[str]) -> None:
