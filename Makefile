@@ -46,7 +46,8 @@ bench-quick: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run --quick
 
 # A council archive of 100k and 1M chunks through the real ingest path (instant embedder); writes
-# bench/results/scale.json. About 75 minutes on 2 cores, most of it building the 1M index.
+# bench/results/scale.json. 100k takes about 9 minutes on 2 cores; 1M about an hour more (estimated
+# from the 100k build, not yet run: `python -m bench.scale --sizes 100000` runs the smaller size only).
 bench-scale: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.scale
 
