@@ -206,3 +206,48 @@ def test_filters_are_shown_and_reset_and_tables_fit_a_phone(app_url):  # noqa: F
             assert fits["cells"] >= 5 and fits["right"] <= fits["width"] + 1, (tab, fits)  # no column cut off
             page.close()
         browser.close()
+
+
+def test_lost_connection_keeps_the_question_and_offers_to_retry(tmp_path):
+    """The server goes away: the question is kept and a German notice offers „Erneut versuchen“; Gradio
+    reloads the page when the server is back, the notice is still there, and the retry is answered."""
+    from playwright.sync_api import sync_playwright
+
+    import app as webapp
+    from assistant.wiring import build_assistant, build_search_index
+    from tests.conftest import indexed_folder
+    from tests.test_app import free_port
+
+    settings = indexed_folder(tmp_path, {"wall.txt": "Titel\n\nDie Stadt plant eine Fahrradstraße am Wall.\n"})
+    assistant = build_assistant(settings, build_search_index(settings))
+    port = free_port()
+    running = webapp.launch(webapp.build_app(assistant, settings), settings, "127.0.0.1", port, block=False)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+            page = browser.new_page(viewport={"width": 1366, "height": 768})
+            page.goto(running.url, wait_until="domcontentloaded")
+            page.locator("#rc-question textarea").wait_for(timeout=60000)
+            running.close()  # the server stops
+            page.locator("#rc-question textarea").fill("Was plant die Stadt am Wall?")
+            page.locator("#rc-send").click()
+            notice = page.locator("#rc-lost")
+            notice.wait_for(timeout=30000)
+            assert "Verbindung zum Server war unterbrochen" in notice.inner_text()
+            assert "„Was plant die Stadt am Wall?“" in notice.inner_text()
+            page.screenshot(path=str(ARTIFACTS / "verbindung-verloren.png"))
+            running = webapp.launch(webapp.build_app(assistant, settings), settings, "127.0.0.1", port, block=False)
+            page.locator("#rc-lost button").get_by_text("Erneut versuchen").wait_for(timeout=30000)  # after the reload
+            answer = page.locator("#rc-chat").get_by_text("Fahrradstraße", exact=False).first
+            for _ in range(15):  # as a person would: click „Erneut versuchen“ (again, if Gradio reloaded meanwhile)
+                retry = page.locator("#rc-lost button")
+                if retry.count() and retry.is_enabled():
+                    retry.click()
+                page.wait_for_timeout(1500)
+                if answer.count():
+                    break
+            answer.wait_for(timeout=30000)
+            assert page.locator("#rc-lost").count() == 0
+            browser.close()
+    finally:
+        running.close()

@@ -49,6 +49,33 @@ COPY_CITATION = ("<script>document.addEventListener('click', (event) => { const 
                  "const area = document.createElement('textarea'); area.value = text; area.setAttribute('readonly', ''); "
                  "area.style.position = 'fixed'; area.style.opacity = '0'; document.body.appendChild(area); area.select(); "
                  "document.execCommand('copy'); area.remove(); done(); });</script>")
+# A lost connection: Gradio's own notice is English, and when the server is back Gradio reloads the page,
+# so the question would be gone. This keeps the last question (in the tab's sessionStorage) and offers,
+# in German, to send it again: at once, and after the reload (sent again until the chat shows it).
+RETRY_AFTER_LOST_CONNECTION = (
+    "<script>(() => { const box = () => document.querySelector('#rc-question textarea'); "
+    "const remember = () => { if (box()) sessionStorage.setItem('rc-last', box().value); }; "
+    "document.addEventListener('click', (e) => { if (e.target.closest('#rc-send')) remember(); }, true); "
+    "document.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.shiftKey && e.target === box()) remember(); }, true); "
+    "const show = (question) => { if (document.getElementById('rc-lost') || !question.trim()) return; "
+    "sessionStorage.setItem('rc-lost', question); "
+    "const note = document.createElement('div'); note.id = 'rc-lost'; note.setAttribute('role', 'alert'); "
+    "const text = document.createElement('p'); "
+    "text.textContent = 'Die Verbindung zum Server war unterbrochen. Ihre Frage ist nicht verloren: „' + question + '“'; "
+    "const button = document.createElement('button'); button.type = 'button'; button.textContent = 'Erneut versuchen'; "
+    "const asked = () => (document.querySelector('#rc-chat')?.textContent || '').includes(question); "
+    "const send = (tries) => { const area = box(); if (asked() || !area || tries > 20) { if (asked()) { "
+    "sessionStorage.removeItem('rc-lost'); note.remove(); } return; } area.value = question; "
+    "area.dispatchEvent(new Event('input', {bubbles: true})); setTimeout(() => { if (!asked()) "
+    "document.querySelector('#rc-send').click(); setTimeout(() => send(tries + 1), 1000); }, 150); }; "
+    "button.addEventListener('click', () => { button.disabled = true; button.textContent = 'Wird gesendet …'; send(0); }); "
+    "note.append(text, button); document.body.append(note); }; "
+    "new MutationObserver(() => { if (/Connection to the server was lost|Connection errored/.test("
+    "[...document.querySelectorAll('.toast-body')].map((t) => t.textContent).join(' '))) show(sessionStorage.getItem('rc-last') || ''); })"
+    ".observe(document.documentElement, {childList: true, subtree: true}); "
+    "const pending = sessionStorage.getItem('rc-lost'); "
+    "if (pending) { const wait = setInterval(() => { if (box()) { clearInterval(wait); show(pending); } }, 200); } "
+    "})();</script>")
 HTML_LANG = re.compile(rb'(<html\s+lang=")en(")')
 TOO_LARGE = "Die Anfrage ist zu groß. Bitte eine kürzere Frage stellen."
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
@@ -186,7 +213,7 @@ def asgi_app(blocks: gr.Blocks, settings) -> Guard:
     app = gr.mount_gradio_app(app, blocks, path="", allowed_paths=[], blocked_paths=blocked(data_dir),
                               footer_links=["api"], show_error=False, max_file_size=1024,
                               css_paths=[static / "rathaus.css"], favicon_path=str(static / "favicon.svg"),
-                              head=KEEP_GERMAN + COPY_CITATION)
+                              head=KEEP_GERMAN + COPY_CITATION + RETRY_AFTER_LOST_CONNECTION)
     return Guard(app, max_body=4 * settings.app.max_question_chars + BODY_MARGIN)
 
 
