@@ -21,7 +21,7 @@ import numpy as np
 
 from index.embedding import CountingEmbedding
 from index.bm25 import LexicalIndex, rows_of
-from index.lexical import TOKENIZER_VERSION, surface_words, tokenize
+from index.lexical import TOKENIZER_VERSION, tokenize
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.promises import Promise, stored_promises
@@ -93,6 +93,13 @@ def _add_sorted(items: list[str], new: set[str]) -> list[str]:
     return list(heapq.merge(items, fresh)) if fresh else items
 
 
+def _with_sections(sections: dict[tuple[str, str], list[Chunk]], chunks) -> dict[tuple[str, str], list[Chunk]]:
+    """`sections` with `chunks` added to theirs, in document order."""
+    for c in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
+        sections.setdefault((c.doc_id, c.section_path), []).append(c)
+    return sections
+
+
 class SearchIndex:
     """The loaded index of one process: chunks, documents, BM25, statistics, and the dense store.
 
@@ -142,8 +149,9 @@ class SearchIndex:
         committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
         known = previous.chunks if previous else {}
         # a changed record may keep chunk ids whose title (part of the indexed text) changed: re-add them
-        retitled = {cid for d in changed if d.meta.doc_id in (previous.documents if previous else {})
-                    and previous.documents[d.meta.doc_id].meta.title != d.meta.title for cid in d.chunk_ids}
+        before = previous.documents if previous else {}
+        retitled = {cid for d in changed if d.meta.doc_id in before and before[d.meta.doc_id].meta.title != d.meta.title
+                    for cid in d.chunk_ids}
         missing = sorted(committed - set(known))
         if previous is None:
             fetched = [c for c in self.store.all_chunks() if c.chunk_id in committed]
@@ -155,37 +163,28 @@ class SearchIndex:
         chunks.update((c.chunk_id, c) for c in fetched)
         metas = {i: d.meta for i, d in by_doc.items()}
         lexical, tokenized = self._lexical(previous, stamp, committed, chunks, metas, fetched, retitled)
-        words = lexical.words() if previous is None else None
         touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose sections change
         if previous is None:
-            sections: dict[tuple[str, str], list[Chunk]] = {}
-            for c in sorted(chunks.values(), key=lambda c: (c.doc_id, c.position)):
-                sections.setdefault((c.doc_id, c.section_path), []).append(c)
+            sections = _with_sections({}, chunks.values())
             promises = stored_promises(documents)
-        else:
-            sections = {key: cs for key, cs in previous.sections.items() if key[0] not in touched}
-            for doc in changed:
-                for cid in sorted(doc.chunk_ids, key=lambda cid: chunks[cid].position if cid in chunks else 0):
-                    if cid in chunks:
-                        c = chunks[cid]
-                        sections.setdefault((c.doc_id, c.section_path), []).append(c)
-            promises = [p for p in previous.promises if p.doc_id not in touched] + stored_promises(changed)
-        if previous is None:
             surface: dict[str, list[str]] = {}
-            for word in sorted(words):
+            for word in sorted(lexical.words()):
                 surface.setdefault(word[0], []).append(word)
             vocabulary = lexical.terms()
             sorted_terms, reversed_terms = sorted(vocabulary), sorted(t[::-1] for t in vocabulary)
         else:
+            sections = _with_sections({key: cs for key, cs in previous.sections.items() if key[0] not in touched},
+                                      [chunks[cid] for d in changed for cid in d.chunk_ids if cid in chunks])
+            promises = [p for p in previous.promises if p.doc_id not in touched] + stored_promises(changed)
+            added = lexical.segments[-1] if tokenized else None  # the segment of this refresh's chunks
             new_words: dict[str, set[str]] = {}
-            for c in fetched:
-                for word in surface_words(c.embed_text(metas[c.doc_id])):
-                    new_words.setdefault(word[0], set()).add(word)
+            for word in added.words if added else ():
+                new_words.setdefault(word[0], set()).add(word)
             surface = dict(previous.surface)
             for letter, group in new_words.items():
                 surface[letter] = _add_sorted(surface.get(letter, []), group)
-            new_terms = lexical.segments[-1].vocab.keys() if tokenized else ()
-            sorted_terms = _add_sorted(previous.sorted_terms, set(new_terms))
+            new_terms = set(added.vocab) if added else set()
+            sorted_terms = _add_sorted(previous.sorted_terms, new_terms)
             reversed_terms = _add_sorted(previous.reversed_terms, {t[::-1] for t in new_terms})
         seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
         self._snap = Snapshot(stamp, seq, by_doc, chunks, sections, lexical, promises, self._doc_of_row(previous, lexical, chunks),
