@@ -20,10 +20,10 @@ every chunk that was already embedded.
 from __future__ import annotations
 
 import fcntl
-from collections import Counter
 import logging
 import os
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -162,7 +162,7 @@ def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: Chr
         meta, chunks = item.doc.meta, item.chunks
         old = stored.get(meta.doc_id)
         if old is None:
-            (report.added).append(meta.doc_id)
+            report.added.append(meta.doc_id)
             todo.append((item, []))
             continue
         existing = store.chunk_ids(meta.doc_id)
@@ -219,18 +219,18 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
 
 def _commit(todo: list[tuple[Prepared, list[str]]], stored: list[frozenset[str]], store: ChromaStore,
             rules: str) -> list[StoredDocument]:
-    written, records = [], []
+    """The document records (written last: they commit their chunks), then the stale chunks deleted."""
+    written, records, stale = [], [], []
     for (item, existing), have in zip(todo, stored):
         doc, chunks = item.doc, item.chunks
         keep = {c.chunk_id for c in chunks}
         record = StoredDocument(doc.meta, doc.text, chunks[0].doc_hash, frozenset(keep), tuple(item.promises), rules)
         store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
         records.append((record, [c.chunk_id for c in chunks]))
+        stale.extend(cid for cid in existing if cid not in keep)
         written.append(record)
     store.put_documents(records)
-    for (item, existing) in todo:
-        keep = {c.chunk_id for c in item.chunks}
-        store.delete_chunks([cid for cid in existing if cid not in keep])
+    store.delete_chunks(stale)
     return written
 
 
