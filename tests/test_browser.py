@@ -171,6 +171,36 @@ def test_german_accessible_start_screen_and_keyboard_only_asking(app_url):  # no
         browser.close()
 
 
+LABELS_JS = """() => [...new Set([...document.querySelectorAll('[aria-label],[title],[alt]')]
+  .flatMap(e => ['aria-label', 'title', 'alt'].map(a => e.getAttribute(a)).filter(Boolean)))]"""
+
+
+def test_gradio_speaks_german_in_an_english_browser(app_url):  # noqa: F811
+    """Gradio's own strings follow the browser's language; the app is German whatever the browser's is:
+    footer, screen-reader labels of messages, tables and buttons."""
+    from playwright.sync_api import sync_playwright
+
+    from ui.server import GRADIO_LABELS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1366, "height": 768}, locale="en-US")
+        page.goto(app_url, wait_until="domcontentloaded")
+        page.locator("#rc-question textarea").fill("Wo wurde Kalouti geboren?")
+        page.locator("#rc-send").click()
+        page.locator("#rc-chat").get_by_text("Beirut", exact=False).first.wait_for(timeout=30000)
+        for tab in ("Versprechen", "Dokumente", "Chat"):
+            page.get_by_role("tab", name=tab).click()
+            page.wait_for_timeout(500)
+        assert "Über API verwenden" in page.locator("footer").inner_text()
+        labels = page.evaluate(LABELS_JS)
+        english = [label for label in labels if label in GRADIO_LABELS or label.startswith(("user's", "bot's"))]
+        assert not english, english
+        assert any(label.startswith("Ihre Frage: Wo wurde Kalouti geboren?") for label in labels)
+        assert any(label.startswith("Antwort: ") and "\\" not in label and "**" not in label for label in labels)
+        browser.close()
+
+
 TABLE_FITS_JS = """(selector) => {
   const root = document.querySelector(selector);
   const cells = [...root.querySelectorAll('th, [role=columnheader]')].filter(c => c.getBoundingClientRect().width > 0);

@@ -33,3 +33,17 @@ def test_copy_citation_is_german_citation_form_and_escaped():
                      quote="Zitat")
     html = sources_html([hostile])
     assert "<script>" not in html and "ohne Datum" in html and 'class="rc-copy"' in html
+
+
+def test_start_screen_counts_documents_in_german():
+    from types import SimpleNamespace
+
+    from index.model import DocumentMeta
+    from ui.present import overview_label, overview_markdown
+
+    one = [SimpleNamespace(meta=DocumentMeta("a", "Haushalt", date="2024-03-01"))]
+    assert overview_label(one) == "Was ich weiß: 1 Dokument (2024) – hier aufklappen"
+    assert "**1 Dokument** (2024)" in overview_markdown(one)
+    two = one + [SimpleNamespace(meta=DocumentMeta("b", "Protokoll", date="2025-01-02"))]
+    assert overview_label(two).startswith("Was ich weiß: 2 Dokumente (2024 bis 2025)")
+    assert "**2 Dokumenten** (2024 bis 2025)" in overview_markdown(two)

@@ -76,10 +76,11 @@ def document_html(title: str, meta_line: str, text: str, start: int = 0, end: in
 def overview_markdown(documents) -> str:
     """The start screen: which documents the app knows, and what it can and cannot answer."""
     dated = sorted(d.meta.date for d in documents if d.meta.date)
-    span = f" ({plain(dated[0][:4])} bis {plain(dated[-1][:4])})" if dated else ""
+    years = sorted({d[:4] for d in dated})
+    span = f" ({plain(years[0])} bis {plain(years[-1])})" if len(years) > 1 else f" ({plain(years[0])})" if years else ""
     titles = "\n".join(f"- {plain(d.meta.title)} ({plain(d.meta.date_display() or 'ohne Datum')})" for d in documents[:12])
     more = f"\n- … und {len(documents) - 12} weitere (Reiter „Dokumente“)" if len(documents) > 12 else ""
-    return (f"Ich beantworte Fragen zu **{len(documents)} Dokumenten**{span} – jede Antwort mit wörtlichen Zitaten "
+    return (f"Ich beantworte Fragen zu **{documents_count(len(documents), 'Dokumenten')}**{span} – jede Antwort mit wörtlichen Zitaten "
             f"und Quellen. Fragen zu anderen Themen (Wetter, andere Städte, Allgemeinwissen) beantworte ich nicht.\n\n"
             f"{titles}{more}")
 
@@ -88,4 +89,9 @@ def overview_label(documents) -> str:
     """„Was ich weiß: 5 Dokumente (2023 bis 2025)“ – the start screen's summary line."""
     dated = sorted(d.meta.date[:4] for d in documents if d.meta.date)
     span = f" ({dated[0]} bis {dated[-1]})" if dated and dated[0] != dated[-1] else f" ({dated[0]})" if dated else ""
-    return f"Was ich weiß: {len(documents)} Dokumente{span} – hier aufklappen"
+    return f"Was ich weiß: {documents_count(len(documents))}{span} – hier aufklappen"
+
+
+def documents_count(n: int, plural: str = "Dokumente") -> str:
+    """„1 Dokument“, „5 Dokumente“ (dative: „5 Dokumenten“)."""
+    return "1 Dokument" if n == 1 else f"{n} {plural}"

@@ -40,6 +40,33 @@ CSP = ("default-src 'self'; img-src 'self' data: blob:; script-src 'self' 'unsaf
 KEEP_GERMAN = ("<script>document.documentElement.lang = 'de'; new MutationObserver(() => { if (document.documentElement.lang !== 'de') "
                "document.documentElement.lang = 'de'; }).observe(document.documentElement, "
                "{attributes: true, attributeFilter: ['lang']});</script>")
+# Labels Gradio writes in English whatever the locale (screen readers read them): German ones instead,
+# messages' labels without Markdown escapes.
+GRADIO_LABELS = {
+    "More tabs": "Weitere Reiter", "chatbot conversation": "Unterhaltung", "Copy message": "Nachricht kopieren",
+    "Table actions": "Tabellenaktionen", "Copy table data": "Tabelle kopieren", "Fullscreen": "Vollbild",
+    "Dataframe": "Tabelle", "Open cell menu": "Zellenmenü öffnen", "File upload": "Datei hochladen",
+    "Gradio footer navigation": "Fußzeile", "Stop Recording": "Aufnahme beenden",
+}
+MESSAGE_LABELS = {"user's message: ": "Ihre Frage: ", "bot's message: ": "Antwort: "}
+GRADIO_NOTICES = {  # notices (toasts) Gradio shows in English
+    "Connection to the server was lost. Attempting reconnection...":
+        "Die Verbindung zum Server ist unterbrochen. Neuer Verbindungsversuch …",
+    "Connection errored out.": "Die Verbindung ist fehlgeschlagen.",
+}
+GERMAN_LABELS = (
+    "<script>(() => { const labels = " + json.dumps(GRADIO_LABELS, ensure_ascii=False) + "; const prefixes = "
+    + json.dumps(MESSAGE_LABELS, ensure_ascii=False) + "; const notices = " + json.dumps(GRADIO_NOTICES, ensure_ascii=False) + "; "
+    "const fix = (el) => { for (const name of ['aria-label', 'title', 'alt']) { const value = el.getAttribute && el.getAttribute(name); "
+    "if (!value) continue; if (labels[value] && labels[value] !== value) { el.setAttribute(name, labels[value]); continue; } "
+    "for (const [english, german] of Object.entries(prefixes)) if (value.startsWith(english)) "
+    "el.setAttribute(name, german + value.slice(english.length).replace(/\\\\([\\\\`*_{}\\[\\]()#+.!:|>~-])/g, '$1').replace(/\\*\\*/g, '')); } }; "
+    "const notice = (el) => { const text = el.textContent.trim(); if (notices[text]) el.textContent = notices[text]; }; "
+    "const all = (root) => { fix(root); if (!root.querySelectorAll) return; root.querySelectorAll('[aria-label],[title],[alt]').forEach(fix); "
+    "root.querySelectorAll('.toast-body').forEach(notice); if (root.classList && root.classList.contains('toast-body')) notice(root); }; "
+    "new MutationObserver((changes) => { for (const c of changes) { if (c.type === 'attributes') fix(c.target); "
+    "else c.addedNodes.forEach(all); } }).observe(document.documentElement, "
+    "{subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label', 'title', 'alt']}); })();</script>")
 # „Zitat kopieren“: the button's text in German citation form to the clipboard (Clipboard API where the
 # page is a secure context, a hidden textarea otherwise, e.g. plain http on a LAN address).
 COPY_CITATION = ("<script>document.addEventListener('click', (event) => { const button = event.target.closest('.rc-copy'); "
@@ -70,13 +97,18 @@ RETRY_AFTER_LOST_CONNECTION = (
     "document.querySelector('#rc-send').click(); setTimeout(() => send(tries + 1), 1000); }, 150); }; "
     "button.addEventListener('click', () => { button.disabled = true; button.textContent = 'Wird gesendet …'; send(0); }); "
     "note.append(text, button); document.body.append(note); }; "
-    "new MutationObserver(() => { if (/Connection to the server was lost|Connection errored/.test("
+    "new MutationObserver(() => { if (/Connection to the server was lost|Connection errored|Verbindung zum Server ist unterbrochen|Verbindung ist fehlgeschlagen/.test("
     "[...document.querySelectorAll('.toast-body')].map((t) => t.textContent).join(' '))) show(sessionStorage.getItem('rc-last') || ''); })"
     ".observe(document.documentElement, {childList: true, subtree: true}); "
     "const pending = sessionStorage.getItem('rc-lost'); "
     "if (pending) { const wait = setInterval(() => { if (box()) { clearInterval(wait); show(pending); } }, 200); } "
     "})();</script>")
 HTML_LANG = re.compile(rb'(<html\s+lang=")en(")')
+HTML_HEAD = re.compile(rb"<head>")
+# Gradio's own strings (footer, buttons, notices) follow the browser's language, read once when its
+# bundle starts; this runs first in <head> so that they are German whatever the browser's language is.
+GERMAN_LOCALE = (b"<script>(() => { for (const [name, value] of [['language', 'de-DE'], ['languages', ['de-DE', 'de']]]) "
+                 b"Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true}); })();</script>")
 TOO_LARGE = "Die Anfrage ist zu groß. Bitte eine kürzere Frage stellen."
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer")]
@@ -129,10 +161,10 @@ class Guard:
                     raise BodyTooLarge
             return message
 
-        html_page = False
+        html_page, held, page = False, None, []
 
         async def with_headers(message):
-            nonlocal replaced, html_page
+            nonlocal replaced, html_page, held
             if too_large:  # whatever the app answers to a body it could not read: our 413 instead
                 if not replaced:
                     replaced = True
@@ -140,10 +172,21 @@ class Guard:
                 return
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                html_page = any(k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
+                html_page = scope.get("method") == "GET" and any(
+                    k.lower() == b"content-type" and v.startswith(b"text/html") for k, v in headers)
                 message["headers"] = headers + SECURITY_HEADERS
-            elif message["type"] == "http.response.body" and html_page:  # the page is German (same length: "en"→"de")
-                message["body"] = HTML_LANG.sub(rb"\1de\2", message.get("body", b""), count=1)
+                if html_page:  # held until the page is complete: its length changes
+                    held = message
+                    return
+            elif message["type"] == "http.response.body" and html_page:
+                page.append(message.get("body", b""))
+                if message.get("more_body"):
+                    return
+                body = german_page(b"".join(page))
+                held["headers"] = [(k, v) for k, v in held["headers"] if k.lower() != b"content-length"] + [
+                    (b"content-length", str(len(body)).encode())]
+                await send(held)
+                message = {"type": "http.response.body", "body": body}
             await send(message)
 
         try:
@@ -160,6 +203,12 @@ class Guard:
                     "headers": [(b"content-type", b"application/json; charset=utf-8"),
                                 (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
         await send({"type": "http.response.body", "body": body})
+
+
+def german_page(body: bytes) -> bytes:
+    """A Gradio page declared German, with Gradio's own strings in German."""
+    body = HTML_LANG.sub(rb"\1de\2", body, count=1)
+    return HTML_HEAD.sub(lambda m: m.group(0) + GERMAN_LOCALE, body, count=1)
 
 
 class BodyTooLarge(Exception):
@@ -213,7 +262,7 @@ def asgi_app(blocks: gr.Blocks, settings) -> Guard:
     app = gr.mount_gradio_app(app, blocks, path="", allowed_paths=[], blocked_paths=blocked(data_dir),
                               footer_links=["api"], show_error=False, max_file_size=1024,
                               css_paths=[static / "rathaus.css"], favicon_path=str(static / "favicon.svg"),
-                              head=KEEP_GERMAN + COPY_CITATION + RETRY_AFTER_LOST_CONNECTION)
+                              head=KEEP_GERMAN + GERMAN_LABELS + COPY_CITATION + RETRY_AFTER_LOST_CONNECTION)
     return Guard(app, max_body=4 * settings.app.max_question_chars + BODY_MARGIN)
 
 
