@@ -28,6 +28,14 @@ LABEL = re.compile(r"^(\d{1,2}\.\s+[^:„\"]{3,80}?):")
 LEANS_BACK = re.compile(r"^\W*(?:er|sie|es|dies\w*|das|dort|dabei|dazu|damit|daher|deshalb|andererseits|außerdem|zudem|"
                         r"auch|allerdings|jedoch|trotzdem|hierzu|hierfür|davon|darüber)\b", re.IGNORECASE)
 NUMBERED = re.compile(r"^\s*(\d{1,2}[.)])\s+")
+FINISHED = re.compile(r"[.!?…;]\W*$")  # a line that ends a sentence (closing quotes and brackets aside)
+
+
+def opens_list(line: str) -> bool:
+    """A line whose sentence the following list items continue: „Deshalb wollen wir:“, or one left
+    unfinished („Wir wollen Fortschritte“ + „- beim Stadtbahnkonzept;“ …)."""
+    line = line.rstrip()
+    return line.endswith(":") or (bool(re.search(r"\w", line)) and not FINISHED.search(line))
 MAX_WORDS = 70  # a fact answer quotes at most about this many words (the lead-in aside)
 SUMMARY_SENTENCES = 3
 
@@ -49,6 +57,7 @@ class Candidate:
     pair: str = ""  # for two sentences quoted together: the first of them
     lead: frozenset[str] = frozenset()  # for a list item: the terms of its enumeration's lead-in
     context: frozenset[str] = frozenset()  # the terms of its document's title, section and publisher
+    opens: bool = False  # the lead-in of list items quoted after it
 
     @property
     def words(self) -> int:
@@ -96,9 +105,37 @@ def lead_of(index: SearchIndex, item: Candidate) -> frozenset[str]:
         start = text.rfind("\n", 0, pos) + 1
         line = text[start:pos]
         if not ITEM.match(line) and line.strip():
-            return frozenset(tokenize(line)) if line.rstrip().endswith(":") else frozenset()
+            return frozenset(tokenize(line)) if introduces(item.hit.chunk, line) else frozenset()
         pos = start - 1
     return frozenset()
+
+
+def introduces(chunk, line: str) -> bool:
+    """Whether `line`, above a run of items in `chunk`'s document, is their lead-in (not a heading)."""
+    return opens_list(line) and line.strip() not in (chunk.section, chunk.section_path.rsplit(" › ", 1)[-1])
+
+
+def lead_sentence(index: SearchIndex, hit: Hit, run_start: int) -> Candidate | None:
+    """The sentence that introduces the list starting at `run_start`: the last sentence of the line
+    above it when that line opens the list, cited from the passage that holds it."""
+    text = index.documents[hit.chunk.doc_id].text
+    end = run_start - 1
+    while end > 0 and text[end - 1] == "\n":  # a blank line between lead-in and list
+        end -= 1
+    start = text.rfind("\n", 0, end) + 1
+    line = text[start:end]
+    if ITEM.match(line) or not introduces(hit.chunk, line):
+        return None
+    spans = sentence_spans(line)
+    if not spans:
+        return None
+    a, b = start + spans[-1][0], start + spans[-1][1]
+    chunk = hit.chunk if hit.chunk.start <= a and b <= hit.chunk.end else next(
+        (c for c in index.document_chunks(hit.chunk.doc_id) if c.start <= a and b <= c.end), None)
+    if chunk is None:
+        return None
+    lead_hit = hit if chunk is hit.chunk else Hit(chunk, hit.meta, 0.0)
+    return Candidate(lead_hit, text[a:b], a, b, stems=frozenset(tokenize(text[a:b])))
 
 
 def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], glossary: Glossary) -> list[Candidate]:
@@ -238,6 +275,13 @@ def with_context(index: SearchIndex, chosen: list[Candidate]) -> list[Candidate]
     is quoted with it, when the answer stays short."""
     out = list(chosen)
     for cand in chosen:
+        if cand.is_item and continues(cand.text):  # „beim Stadtbahnkonzept;“ needs „Wir wollen Fortschritte“
+            run = item_run(index, cand.hit, cand.start)
+            lead = lead_sentence(index, cand.hit, run[0][0]) if run else None
+            if lead and not any(_similar(lead, c) for c in out):
+                lead.opens = True
+                out.insert(out.index(cand), lead)
+            continue
         if not LEANS_BACK.match(cand.text) or cand.is_item or cand.pair:
             continue
         previous = previous_sentence(index, cand)
@@ -245,6 +289,12 @@ def with_context(index: SearchIndex, chosen: list[Candidate]) -> list[Candidate]
                 and sum(c.words for c in out) + previous.words <= MAX_WORDS:
             out.insert(out.index(cand), previous)
     return out
+
+
+def continues(item: str) -> bool:
+    """An item that continues its lead-in's sentence: it starts in lower case („beim …“, „die …“)."""
+    first = re.search(r"[^\W\d_]", BULLET.sub("", item))
+    return bool(first) and first.group(0).islower()
 
 
 def item_run(index: SearchIndex, hit: Hit, offset: int) -> list[tuple[int, int]]:
@@ -282,6 +332,15 @@ def item_run(index: SearchIndex, hit: Hit, offset: int) -> list[tuple[int, int]]
     return run
 
 
+def next_line(index: SearchIndex, cand: Candidate) -> str:
+    """The next non-empty line of the document after `cand`, when `cand` ends its line."""
+    text = index.documents[cand.hit.chunk.doc_id].text
+    rest = text[cand.end:cand.end + 2000]
+    if not rest.startswith("\n"):
+        return ""
+    return next((line for line in rest.split("\n") if line.strip()), "")
+
+
 def item_label(line: str) -> str:
     """A verbatim, short form of an item: its numbered title, else its first sentence."""
     match = LABEL.match(line)
@@ -297,7 +356,8 @@ def list_answer(index: SearchIndex, best: Candidate, plan: QueryPlan, candidates
         intro = next((c for c in candidates[:8] if c.text.rstrip().endswith(":") and not c.pair
                       and c.hit.chunk.doc_id == best.hit.chunk.doc_id and c.score >= 0.8 * best.score), None)
         best = intro or best  # „Was fordern … beim Schulbau?“: the demands listed after „Deshalb wollen wir:“
-    introduces = best.text.rstrip().endswith(":")
+    introduces = best.text.rstrip().endswith(":") or (
+        not best.is_item and opens_list(best.text) and bool(ITEM.match(next_line(index, best))))
     short_item = best.is_item and best.words <= 15 and plan.wants_summary  # one point of a list of measures
     if not (introduces or plan.wants_list or short_item):
         return None  # a specific question answered by one item gets that item's sentence
@@ -307,7 +367,7 @@ def list_answer(index: SearchIndex, best: Candidate, plan: QueryPlan, candidates
     text = index.documents[best.hit.chunk.doc_id].text
     intro = best if introduces else next(
         (c for c in candidates if c.hit.chunk.doc_id == best.hit.chunk.doc_id and c.text.rstrip().endswith(":")
-         and 0 <= run[0][0] - c.end <= 3), None)
+         and 0 <= run[0][0] - c.end <= 3), None) or lead_sentence(index, best.hit, run[0][0])
     out = [intro] if intro else []
     for a, b in run:
         line = text[a:b]
@@ -368,10 +428,13 @@ def render(selected: list[Candidate], as_list: bool) -> tuple[str, list[Source],
             lead = f"Neuester Stand ({meta.date_display()}): {lead}" if i == 0 else lead.replace("heißt es:", "hieß es noch:")
         parts = [lead]
         ordered = cands if as_list else sorted(cands, key=lambda c: c.start)
+        listing = False  # items after their lead-in are shown as a list
         for cand in ordered:
             n = numbers[cand.hit.chunk.chunk_id]
             claims.append(Claim(cand.text, n))
-            parts.append(f"{shown(cand, as_list)} [{n}]")
+            listing = as_list or (cand.is_item and listing)
+            parts.append(f"{shown(cand, listing)} [{n}]")
+            listing = listing or cand.opens
         paragraphs.append("".join(parts).replace(": \n", ":\n"))
     sources = [make_source(n, spans[cid]) for cid, n in numbers.items()]
     return "\n\n".join(paragraphs), sources, claims

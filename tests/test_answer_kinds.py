@@ -168,3 +168,40 @@ def test_sources_of_different_dates_are_told_newest_first(two_dates):
     assert {s.doc_id for s in answer.sources} == {"plan", "presse"}
     assert answer.text.startswith("Neuester Stand (02.06.2025)") and "hieß es noch" in answer.text
     assert answer.text.index("eröffnet") < answer.text.index("plant")
+
+
+PROGRAMME = """# Programm der Wählergruppe Musterstadt
+
+## Mobilität
+
+Der Busverkehr in Musterstadt soll verlässlicher werden. Wir wollen Fortschritte
+
+- beim Radschnellweg nach Nordheim;
+- bei der Taktverdichtung der Buslinie 12;
+- beim Umbau des Bahnhofsvorplatzes.
+
+## Finanzen
+
+Die Grundsteuer soll stabil bleiben.
+"""
+
+
+@pytest.fixture(scope="module")
+def programme(tmp_path_factory):
+    settings = indexed_folder(tmp_path_factory.mktemp("programme"), {"programm.md": PROGRAMME})
+    return build_assistant(settings, build_search_index(settings))
+
+
+def test_an_item_that_continues_its_lead_in_is_quoted_after_it(programme):
+    """„beim Radschnellweg;“ alone is no sentence: its unfinished lead-in comes first, the item as a list line."""
+    answer = programme.ask("Was steht zum Radschnellweg nach Nordheim?")
+    assert "Wir wollen Fortschritte [1]\n- beim Radschnellweg nach Nordheim;" in answer.text, answer.text
+
+
+def test_a_list_after_an_unfinished_lead_in_is_given_with_it(programme):
+    answer = programme.ask("Wo will die Wählergruppe Fortschritte?")
+    text = answer.text
+    assert "Wir wollen Fortschritte" in text, text
+    positions = [text.find(item) for item in ("Wir wollen Fortschritte", "- beim Radschnellweg", "- bei der Taktverdichtung",
+                                              "- beim Umbau des Bahnhofsvorplatzes")]
+    assert -1 not in positions and positions == sorted(positions), text
