@@ -215,7 +215,7 @@ def synthetic(sizes: list[int], embedder) -> list[dict]:
             text = "Die Stadt plant eine neue Fahrradstraße am Wall. Der Rat entscheidet im Juni."
             chunk = Chunk(chunk_id("synth-new", 0, text), "synth-new", 0, text, "Neu", "Neu", 0, len(text))
             store.add_chunks([chunk], meta, embedder.embed_passages([chunk.embed_text(meta)]))
-            store.put_document(StoredDocument(meta, text, "x", frozenset([chunk.chunk_id])), [chunk.chunk_id])
+            store.put_document(StoredDocument.of(meta, text, [chunk]))
             store.bump_version()
             index.refresh_seconds = 0
             refresh_s, _ = timed(index.refresh_if_changed, wait=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from dataclasses import replace
 
 import numpy as np
 
@@ -48,11 +49,12 @@ def build_synthetic(data_dir: Path, n_chunks: int, dim: int, model_id: str, seed
         vectors = vectors_rng.standard_normal((len(chunks), dim)).astype(np.float32)
         vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
         store.add_chunks(chunks, meta, vectors)
-        store.put_document(StoredDocument(meta, "\n\n".join(texts), content_hash("".join(texts)),
-                                          frozenset(c.chunk_id for c in chunks)), [c.chunk_id for c in chunks])
+        text = "\n\n".join(texts)
+        chunks = [replace(c, doc_hash=content_hash(text)) for c in chunks]
+        store.put_document(StoredDocument.of(meta, text, chunks))
     stamp = store.bump_version()
     documents = store.all_documents()
-    build_lexical(committed_chunks(store, documents), documents).save(data_dir / "bm25", {"stamp": stamp, "tokenizer": TOKENIZER_VERSION})
+    build_lexical(committed_chunks(store), documents).save(data_dir / "bm25", {"stamp": stamp, "tokenizer": TOKENIZER_VERSION})
     return store
 
 

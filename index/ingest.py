@@ -21,12 +21,16 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import multiprocessing
 import os
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -108,9 +112,10 @@ def write_lock(data_dir: Path):
 
 def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, max_bytes: int | None = None,
             areas: PolicyAreas | None = None, limits: ReadingLimits | None = None,
-            stored: dict[str, StoredDocument] | None = None) -> tuple[list[Prepared], set[str]]:
+            stored: dict[str, StoredDocument] | None = None, workers: int | None = None) -> tuple[list[Prepared], set[str]]:
     """Step 2 for every file; unreadable ones are reported and skipped, and so is a file whose id
-    belongs to a document of another source (`stored`: the documents already in the index).
+    belongs to a document of another source (`stored`: the documents already in the index). Many
+    files are prepared by `workers` processes (default: one per core), see `prepare_files`.
 
     Returns the documents and the ids of all files seen (readable or not), so that a document
     whose file became unreadable keeps its previous version instead of being deleted.
@@ -120,7 +125,7 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
     for path, reason in refused:
         report.skipped.append((str(path), reason))
         log.warning("skipped %s: %s", path, reason)
-    prepared, seen = [], set()
+    prepared, seen, accepted = [], set(), []
     for source in sources:
         seen.add(source.doc_id)
         owner = (stored or {}).get(source.doc_id)
@@ -130,21 +135,53 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
             report.skipped.append((str(source.path), reason))
             log.warning("skipped %s: %s", source.path, reason)
             continue
-        try:
-            doc = clean(load_file(source, max_bytes, limits))
-            chunks = chunk_document(doc, options)
-            if not chunks:
-                raise DocumentUnreadable("nach der Bereinigung bleibt kein Text übrig")
-        except DocumentUnreadable as exc:
-            report.skipped.append((str(source.path), str(exc)))
-            log.warning("skipped %s: %s", source.path, exc)
-            continue
-        prepared.append(Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)]))
+        accepted.append(source)
+    for source, result in zip(accepted, prepare_files(accepted, options, max_bytes, areas, limits, workers)):
+        if isinstance(result, str):
+            report.skipped.append((str(source.path), result))
+            log.warning("skipped %s: %s", source.path, result)
+        else:
+            prepared.append(result)
     duplicates = sorted(i for i, n in Counter(p.doc.meta.doc_id for p in prepared).items() if n > 1)
     if duplicates:
         raise DocumentUnreadable(f"zwei Dateien haben die Dokument-ID '{duplicates[0]}'; "
                                  f"einer von beiden in documents.yaml eine andere ID geben")
     return prepared, seen
+
+
+PARALLEL_FROM = 32  # files: fewer are prepared in this process (starting workers costs about a second)
+
+
+def prepare_file(source, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,
+                 limits: ReadingLimits | None) -> Prepared | str:
+    """Step 2 for one file: the prepared document, or why it cannot be read."""
+    try:
+        doc = clean(load_file(source, max_bytes, limits))
+        chunks = chunk_document(doc, options)
+        if not chunks:
+            raise DocumentUnreadable("nach der Bereinigung bleibt kein Text übrig")
+    except DocumentUnreadable as exc:
+        return str(exc)
+    return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)])
+
+
+def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,
+                  limits: ReadingLimits | None, workers: int | None = None) -> list[Prepared | str]:
+    """`prepare_file` for each source, in order: in worker processes when there are many files and
+    more than one core (reading, cleaning, splitting and finding statements is pure CPU work). Workers
+    are started fresh (forkserver), not forked from this process and its database threads. If a worker
+    dies (a reader crashing the interpreter), the files are prepared here, as with one core."""
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    work = partial(prepare_file, options=options, max_bytes=max_bytes, areas=areas, limits=limits)
+    if workers < 2 or len(sources) < PARALLEL_FROM:
+        return [work(source) for source in sources]
+    context = multiprocessing.get_context("forkserver")
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            return list(pool.map(work, sources, chunksize=max(1, min(16, len(sources) // (8 * workers)))))
+    except BrokenProcessPool:
+        log.warning("a worker preparing files died; preparing them in this process")
+        return [work(source) for source in sources]
 
 
 def source_exists(source: str) -> bool:
@@ -224,9 +261,9 @@ def _commit(todo: list[tuple[Prepared, list[str]]], stored: list[frozenset[str]]
     for (item, existing), have in zip(todo, stored):
         doc, chunks = item.doc, item.chunks
         keep = {c.chunk_id for c in chunks}
-        record = StoredDocument(doc.meta, doc.text, chunks[0].doc_hash, frozenset(keep), tuple(item.promises), rules)
+        record = StoredDocument.of(doc.meta, doc.text, chunks, item.promises, rules)
         store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
-        records.append((record, [c.chunk_id for c in chunks]))
+        records.append(record)
         stale.extend(cid for cid in existing if cid not in keep)
         written.append(record)
     store.put_documents(records)
@@ -271,7 +308,7 @@ def index_lexical(store: ChromaStore, documents: list[StoredDocument], data_dir:
             index.with_changes(live - committed, ids, terms, words).save(folder, manifest)
             return len(committed)
         log.info("BM25 files out of step with the index: rebuilding them")
-    chunks = committed_chunks(store, documents)
+    chunks = committed_chunks(store)
     build_lexical(chunks, documents).save(folder, manifest)
     return len(chunks)
 
@@ -306,11 +343,9 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
     return report
 
 
-def committed_chunks(store: ChromaStore, documents: list[StoredDocument] | None = None) -> list[Chunk]:
+def committed_chunks(store: ChromaStore) -> list[Chunk]:
     """Chunks listed by their document record (leftovers of an interrupted ingest are ignored)."""
-    documents = store.all_documents() if documents is None else documents
-    committed = set().union(*(d.chunk_ids for d in documents))
-    return sorted((c for c in store.all_chunks() if c.chunk_id in committed), key=lambda c: (c.doc_id, c.position))
+    return sorted(store.committed_chunks(store.all_documents()), key=lambda c: (c.doc_id, c.position))
 
 
 def build_lexical(chunks: list[Chunk], documents: list[StoredDocument]) -> LexicalIndex:

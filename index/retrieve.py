@@ -152,15 +152,12 @@ class SearchIndex:
         before = previous.documents if previous else {}
         retitled = {cid for d in changed if d.meta.doc_id in before and before[d.meta.doc_id].meta.title != d.meta.title
                     for cid in d.chunk_ids}
-        missing = sorted(committed - set(known))
-        if previous is None:
-            fetched = [c for c in self.store.all_chunks() if c.chunk_id in committed]
-        else:
-            fetched = self.store.chunks_by_id(missing)
         chunks = dict(known) if previous else {}
         for cid in set(known) - committed:
             del chunks[cid]
-        chunks.update((c.chunk_id, c) for c in fetched)
+        rebuilt = self.store.committed_chunks(changed)  # every chunk of a changed document: offsets may have moved
+        fetched = [c for c in rebuilt if c.chunk_id not in known]
+        chunks.update((c.chunk_id, c) for c in rebuilt)
         metas = {i: d.meta for i, d in by_doc.items()}
         lexical, tokenized = self._lexical(previous, stamp, committed, chunks, metas, fetched, retitled)
         touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose sections change

@@ -1,9 +1,12 @@
 """Chroma, embedded (`PersistentClient`) or a server (`HttpClient`): chunks and documents.
 
-Two collections: `<name>` holds the chunks with their embeddings; `<name>-documents` holds one
-record per document (cleaned text, metadata, content hash). A document record is written last,
-and lists the chunk ids it commits; chunks not listed (leftovers of an interrupted ingest) are ignored. The chunk collection's metadata records the embedding
-model and a version stamp that changes whenever the index changes.
+Two collections: `<name>` holds the chunks' embeddings with the three keys dense search filters on
+(document, type, publisher); `<name>-documents` holds one record per document (cleaned text,
+metadata, content hash, and its chunks as spans of the text: a chunk's text is a slice of its
+document's, so it is stored once). A document record is written last, and lists the chunk ids it
+commits; chunks not listed (leftovers of an interrupted ingest) are ignored. The chunk collection's
+metadata records the embedding model and a version stamp that changes whenever the index changes.
+Records written before spans were kept (chunk text and fields in the chunk collection) are still read.
 
 We talk to chromadb directly rather than through llama-index's `ChromaVectorStore`: that adapter
 stores a JSON copy of every node in the metadata and owns the `doc_id` key we need for filters.
@@ -41,6 +44,23 @@ class StoredDocument:
     promises: tuple[dict, ...] = ()  # statements of intent found at ingest (index.promises.Promise dicts)
     promises_rules: str = ""  # fingerprint of the rules that found them
     seq: int = 0  # when the record was written (ns); readers refresh by reading only newer records
+    chunk_list: tuple[str, ...] = ()  # the chunk ids in document order …
+    spans: tuple[tuple[int, int, str, str, bool], ...] = ()  # … and each one's (start, end, section, path, comment)
+
+    @classmethod
+    def of(cls, meta: DocumentMeta, text: str, chunks: list[Chunk], promises=(), rules: str = "") -> "StoredDocument":
+        """The record that commits `chunks` of the document `text`."""
+        return cls(meta, text, chunks[0].doc_hash if chunks else "", frozenset(c.chunk_id for c in chunks), tuple(promises),
+                   rules, chunk_list=tuple(c.chunk_id for c in chunks),
+                   spans=tuple((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks))
+
+    def stored_chunks(self) -> list[Chunk] | None:
+        """The chunks, as slices of the text by their spans; None when the record has no spans (written
+        before they were kept: its chunks are read from the chunk collection) or no text was read."""
+        if not self.spans or len(self.spans) != len(self.chunk_list) or not self.text:
+            return None
+        return [Chunk(cid, self.meta.doc_id, i, self.text[a:b], section, path, a, b, bool(comment), self.doc_hash)
+                for i, (cid, (a, b, section, path, comment)) in enumerate(zip(self.chunk_list, self.spans))]
 
 
 def meta_to_record(meta: DocumentMeta) -> dict:
@@ -69,12 +89,8 @@ def record_to_meta(record: dict) -> DocumentMeta:
 
 
 def chunk_to_record(chunk: Chunk, meta: DocumentMeta) -> dict:
-    return {
-        "doc_id": chunk.doc_id, "position": chunk.position, "section": chunk.section,
-        "section_path": chunk.section_path, "start": chunk.start, "end": chunk.end,
-        "is_comment": chunk.is_comment, "doc_hash": chunk.doc_hash,
-        "doc_type": meta.doc_type, "publisher": meta.publisher,
-    }
+    """What the chunk collection keeps besides the embedding: the keys dense search filters on."""
+    return {"doc_id": chunk.doc_id, "doc_type": meta.doc_type, "publisher": meta.publisher}
 
 
 def record_to_chunk(cid: str, text: str, record: dict) -> Chunk:
@@ -84,6 +100,16 @@ def record_to_chunk(cid: str, text: str, record: dict) -> Chunk:
         start=int(record["start"]), end=int(record["end"]), is_comment=bool(record.get("is_comment")),
         doc_hash=record.get("doc_hash", ""),
     )
+
+
+def record_to_document(text: str, record: dict) -> StoredDocument:
+    chunk_list = tuple(json.loads(record.get("chunk_ids", "[]")))
+    sections: dict[str, str] = {}  # one string per distinct section name, not one per chunk
+    spans = tuple((int(a), int(b), sections.setdefault(section, section), sections.setdefault(path, path), bool(comment))
+                  for a, b, section, path, comment in json.loads(record.get("chunk_spans") or "[]"))
+    return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), frozenset(chunk_list),
+                          tuple(json.loads(record.get("promises") or "[]")), record.get("promises_rules", ""),
+                          int(record.get("seq") or 0), chunk_list, spans)
 
 
 class ChromaStore:
@@ -192,8 +218,8 @@ class ChromaStore:
         step = max(BATCH, min(WRITE_BATCH, self.client.get_max_batch_size()))
         for i in range(0, len(rows), step):
             part = rows[i:i + step]
-            self.chunks(create=True).upsert(
-                ids=[c.chunk_id for c, _ in part], documents=[c.text for c, _ in part],
+            self.chunks(create=True).upsert(  # no text: it is in the document record
+                ids=[c.chunk_id for c, _ in part],
                 embeddings=np.asarray(embeddings[i:i + step], dtype=np.float32),
                 metadatas=[chunk_to_record(c, meta) for c, meta in part],
             )
@@ -220,24 +246,25 @@ class ChromaStore:
             if part:
                 self.chunks().update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_record(c, meta) for c in part])
 
-    def put_document(self, doc: StoredDocument, chunk_ids: list[str] | None = None) -> None:
-        """Write the document record last: it commits exactly its chunks (in `chunk_ids` order) and its
-        statements of intent."""
-        self.put_documents([(doc, chunk_ids)])
+    def put_document(self, doc: StoredDocument) -> None:
+        """Write the document record last: it commits exactly its chunks and its statements of intent."""
+        self.put_documents([doc])
 
-    def put_documents(self, docs: list[tuple[StoredDocument, list[str] | None]]) -> None:
+    def put_documents(self, docs: list[StoredDocument]) -> None:
         """Several document records in one write (each after its chunks)."""
         for i in range(0, len(docs), BATCH):
             part = docs[i:i + BATCH]
             records = []
-            for doc, chunk_ids in part:
-                chunk_ids = list(chunk_ids if chunk_ids is not None else sorted(doc.chunk_ids))
+            for doc in part:
+                chunk_ids = list(doc.chunk_list or sorted(doc.chunk_ids))
                 records.append(meta_to_record(doc.meta) | {
                     "doc_hash": doc.doc_hash, "chunk_count": len(chunk_ids), "chunk_ids": json.dumps(chunk_ids),
+                    "chunk_spans": json.dumps([[a, b, section, path, int(comment)] for a, b, section, path, comment in doc.spans],
+                                              ensure_ascii=False),
                     "promises": json.dumps(list(doc.promises), ensure_ascii=False),
                     "promises_rules": doc.promises_rules, "seq": time.time_ns()})
-            self.documents(create=True).upsert(ids=[d.meta.doc_id for d, _ in part], embeddings=[[1.0]] * len(part),
-                                               documents=[d.text for d, _ in part], metadatas=records)
+            self.documents(create=True).upsert(ids=[d.meta.doc_id for d in part], embeddings=[[1.0]] * len(part),
+                                               documents=[d.text for d in part], metadatas=records)
 
     def delete_document(self, doc_id: str) -> None:
         ids = self.chunk_ids(doc_id)
@@ -249,12 +276,14 @@ class ChromaStore:
         return self.chunks(create=True).get(where={"doc_id": doc_id}, include=[])["ids"]
 
     def all_chunks(self) -> list[Chunk]:
+        """Every chunk with text in the chunk collection (records written before spans were kept)."""
         col = self.chunks()
         out: list[Chunk] = []
         total = col.count()
         for offset in range(0, total, 5000):
             got = col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
-            out.extend(record_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"]))
+            out.extend(record_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+                       if t is not None and "position" in m)
         return out
 
     def chunks_by_id(self, ids: list[str]) -> list[Chunk]:
@@ -263,7 +292,24 @@ class ChromaStore:
         col = self.chunks()
         for i in range(0, len(ids), 5000):
             got = col.get(ids=ids[i:i + 5000], include=["documents", "metadatas"])
-            out.extend(record_to_chunk(c, t, m) for c, t, m in zip(got["ids"], got["documents"], got["metadatas"]))
+            out.extend(record_to_chunk(c, t, m) for c, t, m in zip(got["ids"], got["documents"], got["metadatas"])
+                       if t is not None and "position" in m)
+        return out
+
+    def committed_chunks(self, documents: list[StoredDocument]) -> list[Chunk]:
+        """The chunks `documents` (read with their texts) commit, in document order: sliced from the
+        texts by their spans; for records without spans, read from the chunk collection."""
+        out: list[Chunk] = []
+        older: list[StoredDocument] = []
+        for doc in documents:
+            chunks = doc.stored_chunks()
+            if chunks is None:
+                older.append(doc)
+            else:
+                out.extend(chunks)
+        if older:
+            read = self.chunks_by_id([cid for d in older for cid in d.chunk_ids])
+            out.extend(sorted(read, key=lambda c: (c.doc_id, c.position)))
         return out
 
     def all_documents(self, texts: bool = True) -> list[StoredDocument]:
@@ -288,9 +334,7 @@ class ChromaStore:
             return []
         if not texts:
             got["documents"] = [""] * len(got["metadatas"])
-        return [StoredDocument(record_to_meta(m), t, m.get("doc_hash", ""), frozenset(json.loads(m.get("chunk_ids", "[]"))),
-                               tuple(json.loads(m.get("promises") or "[]")), m.get("promises_rules", ""), int(m.get("seq") or 0))
-                for t, m in zip(got["documents"], got["metadatas"])]
+        return [record_to_document(t, m) for t, m in zip(got["documents"], got["metadatas"])]
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity)."""

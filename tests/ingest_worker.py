@@ -40,7 +40,8 @@ def check(data: Path) -> None:
     except IndexMissing:
         print(json.dumps({"stored": 0, "committed": [], "problems": []}))
         return
-    committed = [cid for d in store.all_documents() for cid in d.chunk_ids]
+    documents = store.all_documents()
+    committed = [cid for d in documents for cid in d.chunk_ids]
     problems = []
     if len(committed) != len(set(committed)):
         problems.append("a chunk committed twice")
@@ -49,9 +50,14 @@ def check(data: Path) -> None:
         problems.append("a committed chunk is missing")
     if any(e is None or len(e) != FakeEmbedding().dim for e in got["embeddings"]):
         problems.append("a committed chunk without embedding")
-    positions = [(m["doc_id"], m["position"]) for m in got["metadatas"]]
-    if len(positions) != len(set(positions)):
-        problems.append("two chunks at one position")
+    for doc in documents:  # each record's chunks are slices of its text, one per listed id
+        chunks = doc.stored_chunks()
+        if chunks is None or [c.chunk_id for c in chunks] != list(doc.chunk_list):
+            problems.append(f"{doc.meta.doc_id}: chunks not listed with their spans")
+        elif any(not c.text.strip() or c.text != doc.text[c.start:c.end] for c in chunks):
+            problems.append(f"{doc.meta.doc_id}: a span outside its text")
+    if any(m["doc_id"] != cid.rsplit(":", 2)[0] for cid, m in zip(got["ids"], got["metadatas"])):
+        problems.append("a chunk filed under another document")
     for cid, emb in zip(got["ids"], got["embeddings"]):
         if store.query(np.asarray(emb), 1)[0][0] != cid:
             problems.append(f"own vector of {cid} does not find it first")

@@ -176,14 +176,14 @@ def test_search_and_answer_during_a_refresh_use_the_previous_snapshot(fake_setti
     assistant = build_assistant(fake_settings, reader)
     old_version = reader.version
     release, fetching = threading.Event(), threading.Event()
-    fetch = reader.store.chunks_by_id
+    fetch = reader.store.documents_since
 
-    def held_up(ids):
+    def held_up(seq):
         fetching.set()
         release.wait(30)
-        return fetch(ids)
+        return fetch(seq)
 
-    reader.store.chunks_by_id = held_up
+    reader.store.documents_since = held_up
     (tmp_path / "citymanagement.txt").rename(corpus_copy / "citymanagement.txt")
     run_ingest(fake_settings, progress=False)
     assert reader.refresh_if_changed() and fetching.wait(30)  # the refresh is running, and stuck
@@ -225,3 +225,66 @@ def test_incremental_refresh_equals_a_fresh_load(fake_settings, corpus_copy, tmp
         assert a.lexical.search(query, 20) == b.lexical.search(query, 20), query
     rows = {cid: doc for cid, doc in zip(a.lexical.ids, a.doc_of_row) if doc}
     assert rows == {cid: c.doc_id for cid, c in a.chunks.items()}
+
+
+def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp_path):
+    """A chunk's text is a slice of its document's (the chunk collection keeps vectors and filter keys);
+    a store written before that (chunk texts and fields in the chunk collection, records without spans)
+    loads the same chunks."""
+    import json
+
+    import numpy as np
+
+    from index.embedding import FakeEmbedding
+    from index.model import Chunk, DocumentMeta, chunk_id
+    from index.retrieve import SearchIndex
+    from index.store import ChromaStore, StoredDocument
+
+    embedder = FakeEmbedding()
+    text = "Erster Satz über den Wall.\n\nZweiter Satz über die Fahrradstraße."
+    meta = DocumentMeta("wall", "Wall", doc_type="Antrag", publisher="Rat")
+    chunks = [Chunk(chunk_id("wall", i, text[a:b]), "wall", i, text[a:b], "Verkehr", "Verkehr", a, b)
+              for i, (a, b) in enumerate([(0, 26), (28, len(text))])]
+    vectors = embedder.embed_passages([c.embed_text(meta) for c in chunks])
+    new = ChromaStore.open(tmp_path / "new", "rathaus", embedder.model_id, create=True)
+    new.add_chunks(chunks, meta, vectors)
+    new.put_document(StoredDocument.of(meta, text, chunks))
+    new.bump_version()
+    stored = new.chunks().get(include=["documents", "metadatas"])
+    assert stored["documents"] == [None, None] and set(stored["metadatas"][0]) == {"doc_id", "doc_type", "publisher"}
+
+    old = ChromaStore.open(tmp_path / "old", "rathaus", embedder.model_id, create=True)
+    old.chunks(create=True).add(ids=[c.chunk_id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
+                                metadatas=[{"doc_id": c.doc_id, "position": c.position, "section": c.section,
+                                            "section_path": c.section_path, "start": c.start, "end": c.end,
+                                            "is_comment": False, "doc_hash": "", "doc_type": "Antrag", "publisher": "Rat"}
+                                           for c in chunks])
+    old.put_document(StoredDocument(meta, text, "", frozenset(c.chunk_id for c in chunks)))
+    assert json.loads(old.documents().get(include=["metadatas"])["metadatas"][0]["chunk_spans"]) == []
+    old.bump_version()
+    for store, folder in ((new, "n"), (old, "o")):
+        index = SearchIndex(store, embedder, tmp_path / folder)
+        assert sorted((c.chunk_id, c.text, c.start, c.end, c.section) for c in index.chunks.values()) == \
+            sorted((c.chunk_id, c.text, c.start, c.end, c.section) for c in chunks)
+        assert index.search("Fahrradstraße", query_vector=np.asarray(vectors[1]))[0].chunk.chunk_id == chunks[1].chunk_id
+
+
+def test_files_prepared_by_worker_processes_equal_those_prepared_here(tmp_path, monkeypatch):
+    """Many files are prepared in worker processes: same documents, chunks and statements as in this
+    process, in the same order, and an unreadable file is skipped with its reason either way."""
+    import index.ingest as ingest_module
+    from index.ingest import IngestReport, prepare
+    from index.options import ChunkingOptions
+
+    folder = tmp_path / "docs"
+    shutil.copytree(CORPUS, folder)
+    (folder / "kaputt.pdf").write_bytes(b"%PDF-1.4 nicht lesbar")
+    monkeypatch.setattr(ingest_module, "PARALLEL_FROM", 1)
+    results = []
+    for workers in (1, 2):
+        report = IngestReport()
+        prepared, seen = prepare([folder], ChunkingOptions(), report, workers=workers)
+        results.append(([(p.doc.meta, p.doc.text, p.chunks, p.promises) for p in prepared], seen,
+                        [(path.rsplit("/", 1)[-1], reason) for path, reason in report.skipped]))
+    assert results[0] == results[1]
+    assert len(results[0][0]) == 5 and [name for name, _ in results[0][2]] == ["kaputt.pdf"]
