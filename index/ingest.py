@@ -169,13 +169,16 @@ def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None
                   limits: ReadingLimits | None, workers: int | None = None) -> list[Prepared | str]:
     """`prepare_file` for each source, in order: in worker processes when there are many files and
     more than one core (reading, cleaning, splitting and finding statements is pure CPU work). Workers
-    are started fresh (forkserver), not forked from this process and its database threads. If a worker
-    dies (a reader crashing the interpreter), the files are prepared here, as with one core."""
+    are forked: they run only this pure-Python step and never touch the database the parent has open
+    (a fresh interpreter per worker, as with `spawn`, would re-run the calling script in each). If a
+    worker dies (a reader crashing the interpreter), the files are prepared here, as with one core."""
     workers = (os.cpu_count() or 1) if workers is None else workers
     work = partial(prepare_file, options=options, max_bytes=max_bytes, areas=areas, limits=limits)
     if workers < 2 or len(sources) < PARALLEL_FROM:
         return [work(source) for source in sources]
-    context = multiprocessing.get_context("forkserver")
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return [work(source) for source in sources]
+    context = multiprocessing.get_context("fork")
     try:
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
             return list(pool.map(work, sources, chunksize=max(1, min(16, len(sources) // (8 * workers)))))

@@ -6,7 +6,9 @@ metadata, content hash, and its chunks as spans of the text: a chunk's text is a
 document's, so it is stored once). A document record is written last, and lists the chunk ids it
 commits; chunks not listed (leftovers of an interrupted ingest) are ignored. The chunk collection's
 metadata records the embedding model and a version stamp that changes whenever the index changes.
-Records written before spans were kept (chunk text and fields in the chunk collection) are still read.
+Document texts are metadata values (Chroma would index its "documents" for full-text search we never
+use). Records written before (texts as "documents", chunk text and fields in the chunk collection) are
+still read.
 
 We talk to chromadb directly rather than through llama-index's `ChromaVectorStore`: that adapter
 stores a JSON copy of every node in the metadata and owns the `doc_id` key we need for filters.
@@ -262,9 +264,11 @@ class ChromaStore:
                     "chunk_spans": json.dumps([[a, b, section, path, int(comment)] for a, b, section, path, comment in doc.spans],
                                               ensure_ascii=False),
                     "promises": json.dumps(list(doc.promises), ensure_ascii=False),
-                    "promises_rules": doc.promises_rules, "seq": time.time_ns()})
+                    "promises_rules": doc.promises_rules, "seq": time.time_ns(), "text": doc.text})
+            # the text as a metadata value, not as Chroma's "document": that would build a trigram
+            # full-text index of every document we never query (4× the write time, measured)
             self.documents(create=True).upsert(ids=[d.meta.doc_id for d in part], embeddings=[[1.0]] * len(part),
-                                               documents=[d.text for d in part], metadatas=records)
+                                               metadatas=records)
 
     def delete_document(self, doc_id: str) -> None:
         ids = self.chunk_ids(doc_id)
@@ -329,12 +333,14 @@ class ChromaStore:
 
     def _documents(self, where: dict | None = None, texts: bool = True) -> list[StoredDocument]:
         try:
-            got = self.documents().get(include=["documents", "metadatas"] if texts else ["metadatas"], where=where)
+            got = self.documents().get(include=["documents", "metadatas"], where=where)
         except NotFoundError:
             return []
-        if not texts:
-            got["documents"] = [""] * len(got["metadatas"])
-        return [record_to_document(t, m) for t, m in zip(got["documents"], got["metadatas"])]
+        out = []
+        for document, record in zip(got["documents"], got["metadatas"]):
+            text = record.pop("text", None) or document or ""  # records written before: Chroma's "document"
+            out.append(record_to_document(text if texts else "", record))
+        return out
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity)."""

@@ -238,7 +238,7 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
     from index.embedding import FakeEmbedding
     from index.model import Chunk, DocumentMeta, chunk_id
     from index.retrieve import SearchIndex
-    from index.store import ChromaStore, StoredDocument
+    from index.store import ChromaStore, StoredDocument, meta_to_record
 
     embedder = FakeEmbedding()
     text = "Erster Satz über den Wall.\n\nZweiter Satz über die Fahrradstraße."
@@ -252,6 +252,8 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
     new.bump_version()
     stored = new.chunks().get(include=["documents", "metadatas"])
     assert stored["documents"] == [None, None] and set(stored["metadatas"][0]) == {"doc_id", "doc_type", "publisher"}
+    record = new.documents().get(include=["documents", "metadatas"])  # no full-text index of the text
+    assert record["documents"] == [None] and record["metadatas"][0]["text"] == text
 
     old = ChromaStore.open(tmp_path / "old", "rathaus", embedder.model_id, create=True)
     old.chunks(create=True).add(ids=[c.chunk_id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
@@ -259,8 +261,10 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
                                             "section_path": c.section_path, "start": c.start, "end": c.end,
                                             "is_comment": False, "doc_hash": "", "doc_type": "Antrag", "publisher": "Rat"}
                                            for c in chunks])
-    old.put_document(StoredDocument(meta, text, "", frozenset(c.chunk_id for c in chunks)))
-    assert json.loads(old.documents().get(include=["metadatas"])["metadatas"][0]["chunk_spans"]) == []
+    old.documents(create=True).add(ids=["wall"], embeddings=[[1.0]], documents=[text], metadatas=[  # text as "document"
+        meta_to_record(meta) | {"doc_hash": "", "chunk_count": 2, "chunk_ids": json.dumps([c.chunk_id for c in chunks]),
+                                "promises": "[]", "promises_rules": "", "seq": 1}])
+    assert old.all_documents()[0].text == text and old.all_documents()[0].stored_chunks() is None
     old.bump_version()
     for store, folder in ((new, "n"), (old, "o")):
         index = SearchIndex(store, embedder, tmp_path / folder)
