@@ -83,11 +83,13 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A document after step 2: cleaned, chunked, its statements of intent found."""
+    """A document after step 2: cleaned, chunked, its statements of intent found, its chunks
+    tokenized for BM25 (`index.bm25.rows_of`: ids, terms per chunk, surface words)."""
 
     doc: CleanDocument
     chunks: list[Chunk]
     promises: list[dict]
+    rows: tuple[list[str], list[list[str]], set[str]] | None = None
 
 
 @contextmanager
@@ -162,7 +164,8 @@ def prepare_file(source, options: ChunkingOptions, max_bytes: int | None, areas:
             raise DocumentUnreadable("nach der Bereinigung bleibt kein Text übrig")
     except DocumentUnreadable as exc:
         return str(exc)
-    return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)])
+    return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)],
+                    rows_of(chunks, {doc.meta.doc_id: doc.meta}))
 
 
 def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,
@@ -287,29 +290,37 @@ def remove_missing(store: ChromaStore, stored: dict[str, StoredDocument], seen: 
 
 
 def index_lexical(store: ChromaStore, documents: list[StoredDocument], data_dir: Path, stamp: str,
-                  fresh: dict[str, list[Chunk]] | None = None) -> int:
+                  fresh: dict[str, Prepared] | None = None) -> int:
     """Step 6: bring the saved BM25 segments to `stamp` and return the number of committed chunks.
     Incremental when the saved segments hold exactly the chunks committed before this ingest: rows of
     removed and rewritten documents are marked dead, the chunks of the documents written now (`fresh`,
-    in memory) become one new segment. Otherwise (first ingest, another tokenizer, files out of step
-    with the records) every committed chunk is read back and indexed from scratch."""
+    in memory, tokenized when prepared) become one new segment; a first ingest indexes them alone.
+    Otherwise (another tokenizer, files out of step with the records) every committed chunk is read
+    back and indexed from scratch."""
     folder = data_dir / "bm25"
     committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
     manifest = {"stamp": stamp, "tokenizer": TOKENIZER_VERSION}
     saved = LexicalIndex.load(folder)
-    if saved and saved[1].get("tokenizer") == TOKENIZER_VERSION:
-        index, live = saved[0], set(saved[0].live_ids)
-        if live == committed and not fresh:
-            if saved[1].get("stamp") != stamp:
-                index.save(folder, manifest)
-            return len(committed)
-        metas = {d.meta.doc_id: d.meta for d in documents}
-        chunks = [c for doc_id, cs in (fresh or {}).items() if doc_id in metas for c in cs]
-        new = {c.chunk_id for c in chunks}
-        if committed <= live | new:
-            ids, terms, words = rows_of(chunks, metas)
-            index.with_changes(live - committed, ids, terms, words).save(folder, manifest)
-            return len(committed)
+    usable = bool(saved) and saved[1].get("tokenizer") == TOKENIZER_VERSION
+    index, live = (saved[0], set(saved[0].live_ids)) if usable else (None, set())
+    if usable and live == committed and not fresh:
+        if saved[1].get("stamp") != stamp:
+            index.save(folder, manifest)
+        return len(committed)
+    metas = {d.meta.doc_id: d.meta for d in documents}
+    written = [item for doc_id, item in (fresh or {}).items() if doc_id in metas]
+    new = {c.chunk_id for item in written for c in item.chunks}
+    if committed <= live | new:  # the saved rows and this ingest's hold every committed chunk (a first ingest: these)
+        ids, terms, words = [], [], set()
+        for item in written:  # tokenized when prepared (by the workers)
+            rows = item.rows or rows_of(item.chunks, metas)
+            ids += rows[0]
+            terms += rows[1]
+            words |= rows[2]
+        index = index.with_changes(live - committed, ids, terms, words) if index else LexicalIndex.from_terms(ids, terms, words)
+        index.save(folder, manifest)
+        return len(committed)
+    if usable:
         log.info("BM25 files out of step with the index: rebuilding them")
     chunks = committed_chunks(store)
     build_lexical(chunks, documents).save(folder, manifest)
@@ -339,7 +350,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
                 remove_missing(store, stored, seen, report, {str(p.resolve()) for p in paths})
             now = {doc_id: d for doc_id, d in now.items() if doc_id not in report.removed}
         stamp = store.bump_version() if report.changed else store.version()
-        fresh = {item.doc.meta.doc_id: item.chunks for item, _ in todo}
+        fresh = {item.doc.meta.doc_id: item for item, _ in todo}
         with report.step("bm25"):
             report.chunks_total = index_lexical(store, list(now.values()), data_dir, stamp, fresh)
     report.seconds = time.perf_counter() - started

@@ -132,9 +132,12 @@ class ActorFinder:
         known = list(meta.actors) + [p for p in PARTIES if not any(p[0] == name for name, _ in meta.actors)]
         self.actors = [(name, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"))
                        for name, words in known]
+        self.words = tuple({w for _, words in known for w in words})
 
     def mentioned(self, text: str) -> list[tuple[int, str]]:
         """Actors named in `text` with the position of their first mention, earliest first."""
+        if not any(w in text for w in self.words):  # the common case, nobody named: plain substring tests
+            return []
         found = []
         for name, pattern in self.actors:
             match = pattern.search(text)
