@@ -30,7 +30,7 @@ from index.embedding import CountingEmbedding
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
-WORDS_PER_DOC = 1400  # about 14 chunks per generated document
+WORDS_PER_DOC = 1400  # about 17 chunks per generated document (`chunks_per_document` measures it)
 NEW_DOC = ("# Neue Vorlage: Fahrradstraße am Wall\n\nDie Stadt plant eine Fahrradstraße am Wall zwischen Hauptbahnhof "
            "und Stadtgarten. Der Rat entscheidet im Juni über die Quarzsandmarkierung.\n")
 
@@ -178,13 +178,26 @@ def stock(folder: Path, questions: list[str], n_chunks: int, limit: int) -> dict
                 "refresh_after_one_doc": "no incremental path: rebuild the index (build_s)"}
 
 
+def chunks_per_document(sample: int = 40) -> float:
+    """Chunks per generated document, measured on a sample (so that a size's corpus has about that many chunks)."""
+    from bench.generate import generate
+    from index.clean import clean
+    from index.load import discover, load_file
+    from index.split import chunk_document
+
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(sample, Path(tmp), words=WORDS_PER_DOC)
+        sources = discover([Path(tmp)])[0]
+        return sum(len(chunk_document(clean(load_file(s)))) for s in sources) / len(sources)
+
+
 def measure(n_chunks: int, questions: list[str], stock_limit: int) -> dict:
     from bench.generate import generate
 
     tmp = Path(tempfile.mkdtemp(prefix=f"rathaus-scale-{n_chunks}-"))
     try:
         folder, data = tmp / "docs", tmp / "data"
-        n_docs = max(1, round(n_chunks / (WORDS_PER_DOC / 100)))
+        n_docs = max(1, round(n_chunks / chunks_per_document()))
         started = time.perf_counter()
         generate(n_docs, folder, words=WORDS_PER_DOC)
         print(f"  {n_chunks}: {n_docs} documents generated in {time.perf_counter() - started:.0f} s", flush=True)
