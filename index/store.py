@@ -1,14 +1,16 @@
 """Chroma, embedded (`PersistentClient`) or a server (`HttpClient`): chunks and documents.
 
-Two collections: `<name>` holds the chunks' embeddings with the three keys dense search filters on
-(document, type, publisher); `<name>-documents` holds one record per document (cleaned text,
-metadata, content hash, and its chunks as spans of the text: a chunk's text is a slice of its
-document's, so it is stored once). A document record is written last, and lists the chunk ids it
-commits; chunks not listed (leftovers of an interrupted ingest) are ignored. The chunk collection's
-metadata records the embedding model and a version stamp that changes whenever the index changes.
-Document texts are metadata values (Chroma would index its "documents" for full-text search we never
-use). Records written before (texts as "documents", chunk text and fields in the chunk collection) are
-still read.
+Three collections: `<name>` holds the chunks' embeddings with the three keys dense search filters
+on (document, type, publisher); `<name>-documents` holds one record per document (metadata, content
+hash, statements of intent, and its chunks as spans of its text); `<name>-texts` holds each
+document's cleaned text (a chunk's text is a slice of it, so it is stored once; kept apart so that an
+ingest's plan reads the records without every text). A document record is written last, after its
+chunks and text, and lists the chunk ids it commits; chunks not listed (leftovers of an interrupted
+ingest) are ignored. The chunk collection's metadata records the embedding model and a version stamp
+that changes whenever the index changes. Texts are metadata values: Chroma would build a trigram
+full-text index of its "documents", which we never query (4× the write time, measured). Stores
+written before (texts as the records' "documents", chunk texts and fields in the chunk collection)
+are still read.
 
 We talk to chromadb directly rather than through llama-index's `ChromaVectorStore`: that adapter
 stores a JSON copy of every node in the metadata and owns the `doc_id` key we need for filters.
@@ -123,6 +125,7 @@ class ChromaStore:
         self.model_id = model_id
         self._chunks = None
         self._docs = None
+        self._texts = None
 
     @classmethod
     def open(cls, data_dir: Path, name: str, model_id: str, host: str = "", port: int = 8000,
@@ -190,16 +193,21 @@ class ChromaStore:
                           else self.client.get_collection(name, embedding_function=None))
         return self._docs
 
+    def texts(self):
+        if self._texts is None:
+            self._texts = self.client.get_or_create_collection(f"{self.name}-texts", embedding_function=None)
+        return self._texts
+
     def exists(self) -> bool:
         return self._existing() is not None
 
     def drop(self) -> None:
-        for name in (self.name, f"{self.name}-documents"):
+        for name in (self.name, f"{self.name}-documents", f"{self.name}-texts"):
             try:
                 self.client.delete_collection(name)
             except NotFoundError:  # nothing to drop
                 pass
-        self._chunks = self._docs = None
+        self._chunks = self._docs = self._texts = None
 
     # -- version stamp -------------------------------------------------------------------------
     def version(self) -> str:
@@ -264,16 +272,16 @@ class ChromaStore:
                     "chunk_spans": json.dumps([[a, b, section, path, int(comment)] for a, b, section, path, comment in doc.spans],
                                               ensure_ascii=False),
                     "promises": json.dumps(list(doc.promises), ensure_ascii=False),
-                    "promises_rules": doc.promises_rules, "seq": time.time_ns(), "text": doc.text})
-            # the text as a metadata value, not as Chroma's "document": that would build a trigram
-            # full-text index of every document we never query (4× the write time, measured)
-            self.documents(create=True).upsert(ids=[d.meta.doc_id for d in part], embeddings=[[1.0]] * len(part),
-                                               metadatas=records)
+                    "promises_rules": doc.promises_rules, "seq": time.time_ns()})
+            ids, ones = [d.meta.doc_id for d in part], [[1.0]] * len(part)
+            self.texts().upsert(ids=ids, embeddings=ones, metadatas=[{"text": d.text} for d in part])
+            self.documents(create=True).upsert(ids=ids, embeddings=ones, metadatas=records)
 
     def delete_document(self, doc_id: str) -> None:
         ids = self.chunk_ids(doc_id)
         self.delete_chunks(ids)
         self.documents(create=True).delete(ids=[doc_id])
+        self.texts().delete(ids=[doc_id])
 
     # -- reads ---------------------------------------------------------------------------------
     def chunk_ids(self, doc_id: str) -> list[str]:
@@ -336,10 +344,17 @@ class ChromaStore:
             got = self.documents().get(include=["documents", "metadatas"], where=where)
         except NotFoundError:
             return []
-        out = []
-        for document, record in zip(got["documents"], got["metadatas"]):
-            text = record.pop("text", None) or document or ""  # records written before: Chroma's "document"
-            out.append(record_to_document(text if texts else "", record))
+        stored = self.texts_of(got["ids"]) if texts else {}
+        # records written before the texts collection: the text in the record's "document"
+        return [record_to_document(stored.get(i) or document or "" if texts else "", record)
+                for i, document, record in zip(got["ids"], got["documents"], got["metadatas"])]
+
+    def texts_of(self, doc_ids: list[str]) -> dict[str, str]:
+        """The cleaned texts of these documents."""
+        out: dict[str, str] = {}
+        for i in range(0, len(doc_ids), 1000):
+            got = self.texts().get(ids=doc_ids[i:i + 1000], include=["metadatas"])
+            out.update((doc_id, m["text"]) for doc_id, m in zip(got["ids"], got["metadatas"]))
         return out
 
     def query(self, embedding: np.ndarray, k: int, where: dict | None = None) -> list[tuple[str, float]]:

@@ -56,7 +56,7 @@ def test_sigkill_during_ingest_loses_nothing_and_resumes(tmp_path):
     killed_at = []
     for run in range(6):
         worker = start_worker(data)
-        time.sleep(rng.uniform(0.05, 1.6))
+        time.sleep(rng.uniform(0.05, 3.5))
         worker.send_signal(signal.SIGKILL)
         worker.wait()
         state = check_consistent(data)

@@ -253,7 +253,8 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
     stored = new.chunks().get(include=["documents", "metadatas"])
     assert stored["documents"] == [None, None] and set(stored["metadatas"][0]) == {"doc_id", "doc_type", "publisher"}
     record = new.documents().get(include=["documents", "metadatas"])  # no full-text index of the text
-    assert record["documents"] == [None] and record["metadatas"][0]["text"] == text
+    assert record["documents"] == [None] and "text" not in record["metadatas"][0]
+    assert new.texts().get(ids=["wall"], include=["metadatas"])["metadatas"][0]["text"] == text
 
     old = ChromaStore.open(tmp_path / "old", "rathaus", embedder.model_id, create=True)
     old.chunks(create=True).add(ids=[c.chunk_id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
