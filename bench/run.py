@@ -206,6 +206,7 @@ def synthetic(sizes: list[int], embedder) -> list[dict]:
             settings = settings_in(tmp)
             assistant = build_assistant(settings, index)
             answers = [timed(assistant.ask, q)[0] * 1000 for q in questions]
+            # the stock retriever over the same vectors (our chunk records carry no text: it times the query only)
             client = chromadb.PersistentClient(path=str(tmp / "chroma"), settings=chromadb.Settings(anonymized_telemetry=False))
             stock = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=client.get_collection("bench")),
                                                        embed_model=embedder).as_retriever(similarity_top_k=8)
