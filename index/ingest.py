@@ -1,21 +1,23 @@
 """Incremental ingest, as a pipeline of named steps, skipping what is unchanged:
 
-1. `discover`  – the candidate files under the given folders, with their manifest entries;
+1. `accept`    – the candidate files under the given folders, with their manifest entries;
 2. `prepare`   – per file: load (text + metadata) → clean → split into chunks → extract the
-                 statements of intent (`index.promises`); an unreadable file is skipped with a reason;
+                 statements of intent (`index.promises`) → tokenize for BM25; in worker processes for
+                 many files; an unreadable file is skipped with a reason;
 3. `plan`      – compare with the stored document records (read once): unchanged, added, updated;
 4. `embed_and_store` – embed only chunks not stored yet, write them, then commit each document
                  record (which lists its chunk ids and carries its statements), then delete stale chunks;
 5. `remove_missing` – remove documents whose files are gone (only with `prune=True`, and only
                  documents of the sources this ingest reads: each document remembers its folder);
-6. `index_lexical` – rebuild the BM25 files for the new version stamp, from the document records
-                 as they now are (kept in memory: the stored records are read once, in step 3).
+6. `LexicalUpdate` – the saved BM25 segments plus one segment per batch, saved for the new version stamp.
+
+Steps 2–4 run per batch of `BATCH_FILES` files (the next batch is prepared while one is written), so
+an archive of any size is ingested in bounded memory.
 
 Crash safety: new chunks are written before stale ones are deleted, and the document record
 (which marks a document as committed) is written last. Readers only use chunks listed by their
 document record, so a killed ingest leaves the previous state readable, and the next run reuses
-every chunk that was already embedded.
-"""
+every chunk that was already embedded."""
 
 from __future__ import annotations
 
@@ -112,22 +114,16 @@ def write_lock(data_dir: Path):
         handle.close()
 
 
-def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, max_bytes: int | None = None,
-            areas: PolicyAreas | None = None, limits: ReadingLimits | None = None,
-            stored: dict[str, StoredDocument] | None = None, workers: int | None = None) -> tuple[list[Prepared], set[str]]:
-    """Step 2 for every file; unreadable ones are reported and skipped, and so is a file whose id
-    belongs to a document of another source (`stored`: the documents already in the index). Many
-    files are prepared by `workers` processes (default: one per core), see `prepare_files`.
-
-    Returns the documents and the ids of all files seen (readable or not), so that a document
-    whose file became unreadable keeps its previous version instead of being deleted.
-    """
-    areas = areas or PolicyAreas.load()
+def accept(paths: list[Path], report: IngestReport, stored: dict[str, StoredDocument] | None = None) -> tuple[list, set[str]]:
+    """The files to prepare under `paths`, and the ids of all files seen (readable or not, so that a
+    document whose file became unreadable keeps its previous version instead of being deleted).
+    Refused files are reported and skipped, and so is a file whose id belongs to a document of
+    another source (`stored`: the documents already in the index)."""
     sources, refused = discover(paths)
     for path, reason in refused:
         report.skipped.append((str(path), reason))
         log.warning("skipped %s: %s", path, reason)
-    prepared, seen, accepted = [], set(), []
+    seen, accepted = set(), []
     for source in sources:
         seen.add(source.doc_id)
         owner = (stored or {}).get(source.doc_id)
@@ -138,16 +134,37 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
             log.warning("skipped %s: %s", source.path, reason)
             continue
         accepted.append(source)
-    for source, result in zip(accepted, prepare_files(accepted, options, max_bytes, areas, limits, workers)):
+    return accepted, seen
+
+
+def readable(sources: list, results: list, report: IngestReport) -> list[Prepared]:
+    """The prepared documents of `results`; the files that could not be read are reported."""
+    prepared = []
+    for source, result in zip(sources, results):
         if isinstance(result, str):
             report.skipped.append((str(source.path), result))
             log.warning("skipped %s: %s", source.path, result)
         else:
             prepared.append(result)
-    duplicates = sorted(i for i, n in Counter(p.doc.meta.doc_id for p in prepared).items() if n > 1)
+    return prepared
+
+
+def check_unique(doc_ids) -> None:
+    duplicates = sorted(i for i, n in Counter(doc_ids).items() if n > 1)
     if duplicates:
         raise DocumentUnreadable(f"zwei Dateien haben die Dokument-ID '{duplicates[0]}'; "
                                  f"einer von beiden in documents.yaml eine andere ID geben")
+
+
+def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, max_bytes: int | None = None,
+            areas: PolicyAreas | None = None, limits: ReadingLimits | None = None,
+            stored: dict[str, StoredDocument] | None = None, workers: int | None = None) -> tuple[list[Prepared], set[str]]:
+    """Step 2 for every file under `paths` at once (see `accept`; an ingest prepares in batches):
+    the readable documents and the ids of all files seen."""
+    areas = areas or PolicyAreas.load()
+    accepted, seen = accept(paths, report, stored)
+    prepared = readable(accepted, prepare_files(accepted, options, max_bytes, areas, limits, workers), report)
+    check_unique(p.doc.meta.doc_id for p in prepared)
     return prepared, seen
 
 
@@ -175,19 +192,38 @@ def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None
     are forked: they run only this pure-Python step and never touch the database the parent has open
     (a fresh interpreter per worker, as with `spawn`, would re-run the calling script in each). If a
     worker dies (a reader crashing the interpreter), the files are prepared here, as with one core."""
+    return [result for _, results in prepared_batches(sources, options, max_bytes, areas, limits, workers)
+            for result in results]
+
+
+BATCH_FILES = 500  # files prepared, written and committed together: an ingest's memory stays bounded
+
+
+def prepared_batches(sources: list, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,
+                     limits: ReadingLimits | None, workers: int | None = None):
+    """(sources, results) per batch of `BATCH_FILES` files, in order (see `prepare_files`). With worker
+    processes the next batch is prepared while the caller writes this one."""
+    batches = [sources[i:i + BATCH_FILES] for i in range(0, len(sources), BATCH_FILES)]
     workers = (os.cpu_count() or 1) if workers is None else workers
     work = partial(prepare_file, options=options, max_bytes=max_bytes, areas=areas, limits=limits)
-    if workers < 2 or len(sources) < PARALLEL_FROM:
-        return [work(source) for source in sources]
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return [work(source) for source in sources]
-    context = multiprocessing.get_context("fork")
-    try:
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            return list(pool.map(work, sources, chunksize=max(1, min(16, len(sources) // (8 * workers)))))
-    except BrokenProcessPool:
-        log.warning("a worker preparing files died; preparing them in this process")
-        return [work(source) for source in sources]
+    if workers < 2 or len(sources) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        for batch in batches:
+            yield batch, [work(source) for source in batch]
+        return
+    chunksize = max(1, min(16, BATCH_FILES // (8 * workers)))
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        pending = pool.map(work, batches[0], chunksize=chunksize)
+        for k, batch in enumerate(batches):
+            try:
+                results = list(pending)
+            except BrokenProcessPool:
+                log.warning("a worker preparing files died; preparing the rest in this process")
+                for rest in batches[k:]:
+                    yield rest, [work(source) for source in rest]
+                return
+            if k + 1 < len(batches):
+                pending = pool.map(work, batches[k + 1], chunksize=chunksize)
+            yield batch, results
 
 
 def source_exists(source: str) -> bool:
@@ -227,12 +263,13 @@ FLUSH_SECONDS = 0.5  # a slow embedder's work is written at least this often (a 
 
 
 def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, embedder: CountingEmbedding,
-                    batch_size: int, progress: bool, report: IngestReport, rules: str) -> list[StoredDocument]:
+                    batch_size: int, bar: tqdm, report: IngestReport, rules: str) -> list[StoredDocument]:
     """Step 4: embed the chunks not stored yet and write them in large batches (across documents),
     then commit the document records, then drop stale chunks. Returns the records written."""
     stored = [frozenset(existing) for _, existing in todo]
     pending = [(item.doc, c) for (item, _), have in zip(todo, stored) for c in item.chunks if c.chunk_id not in have]
-    bar = tqdm(total=len(pending), desc="Einbetten", unit="Abschnitt", disable=not progress or not pending)
+    bar.total += len(pending)
+    bar.refresh()
     rows: list = []
     vectors: list[np.ndarray] = []
     flushed = time.monotonic()
@@ -255,7 +292,6 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
             flush()
             flushed = time.monotonic()
     flush()
-    bar.close()
     with report.step("write_records"):
         return _commit(todo, stored, store, rules)
 
@@ -289,49 +325,60 @@ def remove_missing(store: ChromaStore, stored: dict[str, StoredDocument], seen: 
         report.removed.append(doc_id)
 
 
-def index_lexical(store: ChromaStore, documents: list[StoredDocument], data_dir: Path, stamp: str,
-                  fresh: dict[str, Prepared] | None = None) -> int:
-    """Step 6: bring the saved BM25 segments to `stamp` and return the number of committed chunks.
-    Incremental when the saved segments hold exactly the chunks committed before this ingest: rows of
-    removed and rewritten documents are marked dead, the chunks of the documents written now (`fresh`,
-    in memory, tokenized when prepared) become one new segment; a first ingest indexes them alone.
-    Otherwise (another tokenizer, files out of step with the records) every committed chunk is read
-    back and indexed from scratch."""
-    folder = data_dir / "bm25"
-    committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
-    manifest = {"stamp": stamp, "tokenizer": TOKENIZER_VERSION}
-    saved = LexicalIndex.load(folder)
-    usable = bool(saved) and saved[1].get("tokenizer") == TOKENIZER_VERSION
-    index, live = (saved[0], set(saved[0].live_ids)) if usable else (None, set())
-    if usable and live == committed and not fresh:
-        if saved[1].get("stamp") != stamp:
-            index.save(folder, manifest)
-        return len(committed)
-    metas = {d.meta.doc_id: d.meta for d in documents}
-    written = [item for doc_id, item in (fresh or {}).items() if doc_id in metas]
-    new = {c.chunk_id for item in written for c in item.chunks}
-    if committed <= live | new:  # the saved rows and this ingest's hold every committed chunk (a first ingest: these)
-        ids, terms, words = [], [], set()
-        for item in written:  # tokenized when prepared (by the workers)
-            rows = item.rows or rows_of(item.chunks, metas)
+class LexicalUpdate:
+    """Step 6 along the batches: the saved BM25 segments plus one segment per batch of this ingest
+    (tokenized when prepared), dead rows for rewritten and removed documents; saved once at the end.
+    When the saved files are out of step with the records (another tokenizer, an interrupted save),
+    every committed chunk is read back and indexed from scratch at the end instead."""
+
+    def __init__(self, data_dir: Path, stored: dict[str, StoredDocument]) -> None:
+        self.folder = data_dir / "bm25"
+        committed = set().union(*(d.chunk_ids for d in stored.values())) if stored else set()
+        saved = LexicalIndex.load(self.folder)
+        usable = bool(saved) and saved[1].get("tokenizer") == TOKENIZER_VERSION and set(saved[0].live_ids) == committed
+        self.index = saved[0] if usable else None if committed else LexicalIndex.from_terms([], [])
+        self.saved_stamp = saved[1].get("stamp") if usable else None
+        self.changed = False
+
+    def add(self, written: list[tuple[Prepared, list[str]]]) -> None:
+        """The chunks of documents just committed; rows of their former chunks die."""
+        if self.index is None or not written:
+            return
+        ids, terms, words, gone = [], [], set(), set()
+        for item, existing in written:
+            rows = item.rows or rows_of(item.chunks, {item.doc.meta.doc_id: item.doc.meta})
             ids += rows[0]
             terms += rows[1]
             words |= rows[2]
-        index = index.with_changes(live - committed, ids, terms, words) if index else LexicalIndex.from_terms(ids, terms, words)
-        index.save(folder, manifest)
-        return len(committed)
-    if usable:
+            gone.update(existing)
+        self.index = self.index.with_changes(gone, ids, terms, words)
+        self.changed = True
+
+    def remove(self, chunk_ids: set[str]) -> None:
+        if self.index is not None and chunk_ids:
+            self.index = self.index.with_changes(chunk_ids, [], [])
+            self.changed = True
+
+    def save(self, store: ChromaStore, stamp: str, committed: set[str]) -> int:
+        """Write the index for `stamp` and return the number of committed chunks."""
+        manifest = {"stamp": stamp, "tokenizer": TOKENIZER_VERSION}
+        if self.index is not None and set(self.index.live_ids) == committed:
+            if self.changed or self.saved_stamp != stamp:
+                self.index.save(self.folder, manifest)
+            return len(committed)
         log.info("BM25 files out of step with the index: rebuilding them")
-    chunks = committed_chunks(store)
-    build_lexical(chunks, documents).save(folder, manifest)
-    return len(chunks)
+        chunks = committed_chunks(store)
+        build_lexical(chunks, store.all_documents(texts=False)).save(self.folder, manifest)
+        return len(chunks)
 
 
 def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, data_dir: Path,
            options: ChunkingOptions = ChunkingOptions(), max_bytes: int | None = None, prune: bool = True,
            batch_size: int = 16, progress: bool = True, areas: PolicyAreas | None = None,
-           limits: ReadingLimits | None = None) -> IngestReport:
-    """Bring the index in line with the documents under `paths` (the steps of the module docstring)."""
+           limits: ReadingLimits | None = None, workers: int | None = None) -> IngestReport:
+    """Bring the index in line with the documents under `paths` (the steps of the module docstring),
+    in batches of files: each is prepared, planned, embedded, written and committed before the next,
+    so memory stays bounded and a killed ingest keeps every finished batch."""
     areas = areas or PolicyAreas.load()
     started = time.perf_counter()
     report = IngestReport()
@@ -339,20 +386,33 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
         store.chunks(create=True)
         with report.step("read_records"):
             stored = {d.meta.doc_id: d for d in store.all_documents(texts=False)}
-        with report.step("prepare"):
-            prepared, seen = prepare(paths, options, report, max_bytes, areas, limits, stored)
-        with report.step("plan"):
-            todo = plan(prepared, stored, store, areas.fingerprint, report)
-        written = embed_and_store(todo, store, embedder, batch_size, progress, report, areas.fingerprint)
-        now = dict(stored) | {d.meta.doc_id: d for d in written}
+            accepted, seen = accept(paths, report, stored)
+            check_unique(source.doc_id for source in accepted)
+        committed = {doc_id: d.chunk_ids for doc_id, d in stored.items()}
+        lexical = LexicalUpdate(data_dir, stored)
+        bar = tqdm(total=0, desc="Einbetten", unit="Abschnitt", disable=not progress)
+        batches = prepared_batches(accepted, options, max_bytes, areas, limits, workers)
+        while True:
+            with report.step("prepare"):  # the wait for a batch: workers prepare it while the last one is written
+                sources, results = next(batches, (None, None))
+            if sources is None:
+                break
+            prepared = readable(sources, results, report)
+            with report.step("plan"):
+                todo = plan(prepared, stored, store, areas.fingerprint, report)
+            for record in embed_and_store(todo, store, embedder, batch_size, bar, report, areas.fingerprint):
+                committed[record.meta.doc_id] = record.chunk_ids
+            with report.step("bm25"):
+                lexical.add(todo)
+        bar.close()
         if prune:
             with report.step("remove"):
                 remove_missing(store, stored, seen, report, {str(p.resolve()) for p in paths})
-            now = {doc_id: d for doc_id, d in now.items() if doc_id not in report.removed}
+            for doc_id in report.removed:
+                lexical.remove(set(committed.pop(doc_id, ())))
         stamp = store.bump_version() if report.changed else store.version()
-        fresh = {item.doc.meta.doc_id: item for item, _ in todo}
         with report.step("bm25"):
-            report.chunks_total = index_lexical(store, list(now.values()), data_dir, stamp, fresh)
+            report.chunks_total = lexical.save(store, stamp, set().union(*committed.values()) if committed else set())
     report.seconds = time.perf_counter() - started
     return report
 
