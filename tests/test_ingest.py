@@ -332,3 +332,22 @@ def test_ingest_in_batches_commits_each_and_keeps_bm25_equal_to_a_rebuild(tmp_pa
     assert second.updated == ["kalouti-erster-tag"] and second.removed == ["citymanagement"]
     same_as_rebuild(second)
     assert LexicalIndex.load(data / "bm25")[0].search("Damaskus", 3)[0][0].startswith("kalouti-erster-tag:")
+
+
+def test_two_files_with_one_document_id_stop_the_ingest_before_anything_is_written(tmp_path):
+    from index.embedding import FakeEmbedding
+    from index.errors import DocumentUnreadable
+    from index.ingest import ingest
+    from index.store import ChromaStore
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "a.txt").write_text("Die Stadt plant eine Fahrradstraße am Wall.\n", encoding="utf-8")
+    (folder / "b.txt").write_text("Der Rat beschließt den Haushalt.\n", encoding="utf-8")
+    (folder / "documents.yaml").write_text("documents:\n  - {id: vorlage, file: a.txt}\n  - {id: vorlage, file: b.txt}\n",
+                                           encoding="utf-8")
+    embedder = FakeEmbedding()
+    store = ChromaStore.open(tmp_path / "data", "rathaus", embedder.model_id, create=True)
+    with pytest.raises(DocumentUnreadable, match="zwei Dateien haben die Dokument-ID 'vorlage'"):
+        ingest([folder], store, embedder, tmp_path / "data", progress=False)
+    assert store.all_documents() == [] and store.chunks().count() == 0
