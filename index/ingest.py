@@ -268,8 +268,9 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
     then commit the document records, then drop stale chunks. Returns the records written."""
     stored = [frozenset(existing) for _, existing in todo]
     pending = [(item.doc, c) for (item, _), have in zip(todo, stored) for c in item.chunks if c.chunk_id not in have]
-    bar.total += len(pending)
-    bar.refresh()
+    if pending:
+        bar.total += len(pending)
+        bar.refresh()
     rows: list = []
     vectors: list[np.ndarray] = []
     flushed = time.monotonic()
@@ -390,7 +391,8 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
             check_unique(source.doc_id for source in accepted)
         committed = {doc_id: d.chunk_ids for doc_id, d in stored.items()}
         lexical = LexicalUpdate(data_dir, stored)
-        bar = tqdm(total=0, desc="Einbetten", unit="Abschnitt", disable=not progress)
+        # the total grows batch by batch; shown from the first chunk to embed on (nothing when all is unchanged)
+        bar = tqdm(total=0, desc="Einbetten", unit="Abschnitt", disable=not progress, delay=0.1)
         batches = prepared_batches(accepted, options, max_bytes, areas, limits, workers)
         while True:
             with report.step("prepare"):  # the wait for a batch: workers prepare it while the last one is written
