@@ -29,6 +29,8 @@ LEANS_BACK = re.compile(r"^\W*(?:er|sie|es|dies\w*|das|dort|dabei|dazu|damit|dah
                         r"auch|allerdings|jedoch|trotzdem|hierzu|hierfür|davon|darüber)\b", re.IGNORECASE)
 NUMBERED = re.compile(r"^\s*(\d{1,2}[.)])\s+")
 FINISHED = re.compile(r"[.!?…;]\W*$")  # a line that ends a sentence (closing quotes and brackets aside)
+MAX_WORDS = 70  # a fact answer quotes at most about this many words (the lead-in aside)
+SUMMARY_SENTENCES = 3
 
 
 def opens_list(line: str) -> bool:
@@ -36,8 +38,6 @@ def opens_list(line: str) -> bool:
     unfinished („Wir wollen Fortschritte“ + „- beim Stadtbahnkonzept;“ …)."""
     line = line.rstrip()
     return line.endswith(":") or (bool(re.search(r"\w", line)) and not FINISHED.search(line))
-MAX_WORDS = 70  # a fact answer quotes at most about this many words (the lead-in aside)
-SUMMARY_SENTENCES = 3
 
 
 @dataclass
@@ -105,12 +105,12 @@ def lead_of(index: SearchIndex, item: Candidate) -> frozenset[str]:
         start = text.rfind("\n", 0, pos) + 1
         line = text[start:pos]
         if not ITEM.match(line) and line.strip():
-            return frozenset(tokenize(line)) if introduces(item.hit.chunk, line) else frozenset()
+            return frozenset(tokenize(line)) if is_lead_in(item.hit.chunk, line) else frozenset()
         pos = start - 1
     return frozenset()
 
 
-def introduces(chunk, line: str) -> bool:
+def is_lead_in(chunk, line: str) -> bool:
     """Whether `line`, above a run of items in `chunk`'s document, is their lead-in (not a heading)."""
     return opens_list(line) and line.strip() not in (chunk.section, chunk.section_path.rsplit(" › ", 1)[-1])
 
@@ -124,7 +124,7 @@ def lead_sentence(index: SearchIndex, hit: Hit, run_start: int) -> Candidate | N
         end -= 1
     start = text.rfind("\n", 0, end) + 1
     line = text[start:end]
-    if ITEM.match(line) or not introduces(hit.chunk, line):
+    if ITEM.match(line) or not is_lead_in(hit.chunk, line):
         return None
     spans = sentence_spans(line)
     if not spans:

@@ -9,7 +9,8 @@
 - slow clients are cut off: a connection must send its request headers within `HEADER_SECONDS`,
   idle keep-alive connections close after `KEEP_ALIVE_SECONDS`;
 - Gradio's temp files live under the data directory (`tmp/`) and are removed at start;
-- pages are served as German (`<html lang="de">`) with our stylesheet (contrast, focus) and favicon.
+- pages are served as German (`<html lang="de">`, the browser's language reported as German before
+  Gradio starts, so that its own strings are German too) with our stylesheet (contrast, focus) and favicon.
 """
 
 from __future__ import annotations
