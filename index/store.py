@@ -106,14 +106,15 @@ def record_to_chunk(cid: str, text: str, record: dict) -> Chunk:
     )
 
 
-def record_to_document(text: str, record: dict) -> StoredDocument:
+def record_to_document(text: str, record: dict, full: bool = True) -> StoredDocument:
+    """A stored record; `full=False` leaves out what needs the text (chunk spans) and the statements."""
     chunk_list = tuple(json.loads(record.get("chunk_ids", "[]")))
     sections: dict[str, str] = {}  # one string per distinct section name, not one per chunk
     spans = tuple((int(a), int(b), sections.setdefault(section, section), sections.setdefault(path, path), bool(comment))
-                  for a, b, section, path, comment in json.loads(record.get("chunk_spans") or "[]"))
-    return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), frozenset(chunk_list),
-                          tuple(json.loads(record.get("promises") or "[]")), record.get("promises_rules", ""),
-                          int(record.get("seq") or 0), chunk_list, spans)
+                  for a, b, section, path, comment in json.loads(record.get("chunk_spans") or "[]")) if full else ()
+    promises = tuple(json.loads(record.get("promises") or "[]")) if full else ()
+    return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), frozenset(chunk_list), promises,
+                          record.get("promises_rules", ""), int(record.get("seq") or 0), chunk_list, spans)
 
 
 class ChromaStore:
@@ -325,8 +326,8 @@ class ChromaStore:
         return out
 
     def all_documents(self, texts: bool = True) -> list[StoredDocument]:
-        """Every document record; `texts=False` leaves the cleaned texts out (an ingest's plan needs
-        hashes and metadata only)."""
+        """Every document record; `texts=False` leaves the cleaned texts, chunk spans and statements out
+        (an ingest's plan needs hashes, metadata and chunk ids only)."""
         return self._documents(texts=texts)
 
     def documents_since(self, seq: int) -> list[StoredDocument]:
@@ -341,12 +342,14 @@ class ChromaStore:
 
     def _documents(self, where: dict | None = None, texts: bool = True) -> list[StoredDocument]:
         try:
-            got = self.documents().get(include=["documents", "metadatas"], where=where)
+            got = self.documents().get(include=["documents", "metadatas"] if texts else ["metadatas"], where=where)
         except NotFoundError:
             return []
-        stored = self.texts_of(got["ids"]) if texts else {}
+        if not texts:
+            return [record_to_document("", record, full=False) for record in got["metadatas"]]
+        stored = self.texts_of(got["ids"])
         # records written before the texts collection: the text in the record's "document"
-        return [record_to_document(stored.get(i) or document or "" if texts else "", record)
+        return [record_to_document(stored.get(i) or document or "", record)
                 for i, document, record in zip(got["ids"], got["documents"], got["metadatas"])]
 
     def texts_of(self, doc_ids: list[str]) -> dict[str, str]:
