@@ -53,6 +53,11 @@ ACHIEVED_RULES: list[tuple[str, re.Pattern]] = [(why, re.compile(p, re.IGNORECAS
 # Modal verbs that introduce an observation, not an intention ("Leider müssen wir feststellen, …").
 OBSERVATION = re.compile(r"\b(?:müssen|muss|musste|mussten)\s+(?:\w+\s+){0,4}?(?:feststellen|festhalten|zugeben|einräumen|"
                          r"anerkennen|sagen)\b", re.IGNORECASE)
+# „X soll Y sein“ with a noun as Y describes a role or a state („all das soll künftig der oder die
+# City-Manager*in sein“), not something anyone will do: no statement of intent (a „dass“ or „zu“ clause
+# would carry the action).
+ROLE_OR_STATE = re.compile(r"\b(?i:soll|sollen|sollte|sollten|will|wollen|muss|müssen)\b(?!.*\b(?:dass|zu\s+\w+en)\b)"
+                           r".*\s[A-ZÄÖÜ][\w*/-]*\s+sein\W*$")
 PAST_ONLY = re.compile(r"\b(?:war|wurde|wurden|hatte|hatten)\s+(?:\w+\s+){0,3}?(?:geplant|vorgesehen)\b", re.IGNORECASE)
 CHECK = re.compile(r"\b(?:prüf\w*|geprüft|machbarkeit\w*|untersuch\w*)\b", re.IGNORECASE)
 DEMAND = re.compile(r"\b(?:forder\w*|drängen|auffordern|aufgefordert|beauftrag\w*|erwarten)\b", re.IGNORECASE)
@@ -170,7 +175,8 @@ def classify(sentence: str, lead: str) -> tuple[str, str] | None:
     for why, pattern in ACHIEVED_RULES:
         if pattern.search(sentence):
             return ACHIEVED, why
-    if PAST_ONLY.search(sentence) or OBSERVATION.search(sentence) or sentence.rstrip().endswith("?"):
+    if PAST_ONLY.search(sentence) or OBSERVATION.search(sentence) or sentence.rstrip().endswith("?") \
+            or ROLE_OR_STATE.search(sentence):
         return None
     reason = next((why for why, pattern in COMMITMENT_RULES if pattern.search(sentence)), None)
     if reason is None and lead:

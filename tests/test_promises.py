@@ -21,6 +21,18 @@ def doc_of(blocks: list[Block], **meta) -> CleanDocument:
     return CleanDocument(DocumentMeta(doc_id="test", title="Test", date="2024-05-01", **meta), blocks)
 
 
+def test_a_role_or_state_described_is_no_statement_of_intent():
+    """„X soll Y sein“ with a noun as Y describes a role or a state; a goal with an adjective, a „dass“
+    clause or an action stays a statement of intent."""
+    doc = doc_of([Block("paragraph", "Ansprechpartnerin für alle Vereine soll künftig die Sportbeauftragte sein. "
+                        "Die Stadt soll bis 2035 klimaneutral sein. Wir wollen, dass der Hafen ein Wohnquartier wird. "
+                        "Wir wollen Vorreiter sein. Die Verwaltung soll einen Sportentwicklungsplan vorlegen.", "", "")],
+                 speaker="Ratsfraktion")
+    assert {p.statement for p in extract_promises(doc)} == {
+        "Die Stadt soll bis 2035 klimaneutral sein.", "Wir wollen, dass der Hafen ein Wohnquartier wird.",
+        "Die Verwaltung soll einen Sportentwicklungsplan vorlegen."}
+
+
 def test_statements_of_a_new_city_document():
     """Rules work on text they were not written for: a Bochum council paper."""
     doc = doc_of([
