@@ -234,28 +234,23 @@ def source_exists(source: str) -> bool:
 
 def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: ChromaStore, rules: str,
          report: IngestReport) -> list[tuple[Prepared, list[str]]]:
-    """Step 3: the documents to (re)write, each with the chunk ids already stored for it (for new
-    documents, what an interrupted ingest left, looked up in bulk: reused when unchanged, else deleted)."""
+    """Step 3: the documents to (re)write, each with the chunk ids already stored for it (looked up in
+    bulk; for new documents, what an interrupted ingest left: reused when unchanged, else deleted)."""
+    present = store.chunk_ids_of([item.doc.meta.doc_id for item in prepared])
     todo = []
     for item in prepared:
         meta, chunks = item.doc.meta, item.chunks
-        old = stored.get(meta.doc_id)
+        old, existing = stored.get(meta.doc_id), present.get(meta.doc_id, [])
         if old is None:
             report.added.append(meta.doc_id)
-            todo.append((item, []))
+            todo.append((item, existing))
             continue
-        existing = store.chunk_ids(meta.doc_id)
         if old.doc_hash == chunks[0].doc_hash and set(existing) == old.chunk_ids \
                 and old.chunk_ids == {c.chunk_id for c in chunks} and old.meta == meta and old.promises_rules == rules:
             report.unchanged.append(meta.doc_id)
             continue
         report.updated.append(meta.doc_id)
         todo.append((item, existing))
-    new = [item.doc.meta.doc_id for item, _ in todo if item.doc.meta.doc_id not in stored]
-    if new:
-        left = store.chunk_ids_of(new)
-        todo = [(item, existing if item.doc.meta.doc_id in stored else left.get(item.doc.meta.doc_id, []))
-                for item, existing in todo]
     return todo
 
 
@@ -300,18 +295,17 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
 def _commit(todo: list[tuple[Prepared, list[str]]], stored: list[frozenset[str]], store: ChromaStore,
             rules: str) -> list[StoredDocument]:
     """The document records (written last: they commit their chunks), then the stale chunks deleted."""
-    written, records, stale = [], [], []
+    records, reused, stale = [], [], []
     for (item, existing), have in zip(todo, stored):
         doc, chunks = item.doc, item.chunks
         keep = {c.chunk_id for c in chunks}
-        record = StoredDocument.of(doc.meta, doc.text, chunks, item.promises, rules)
-        store.update_chunk_metadata([c for c in chunks if c.chunk_id in have], doc.meta)
-        records.append(record)
+        records.append(StoredDocument.of(doc.meta, doc.text, chunks, item.promises, rules))
+        reused.extend((c, doc.meta) for c in chunks if c.chunk_id in have)
         stale.extend(cid for cid in existing if cid not in keep)
-        written.append(record)
+    store.update_chunk_metadata(reused)
     store.put_documents(records)
     store.delete_chunks(stale)
-    return written
+    return records
 
 
 def remove_missing(store: ChromaStore, stored: dict[str, StoredDocument], seen: set[str],

@@ -250,12 +250,12 @@ class ChromaStore:
             if part:  # never call delete with an empty id list: Chroma would treat it as "all"
                 self.chunks().delete(ids=part)
 
-    def update_chunk_metadata(self, chunks: list[Chunk], meta: DocumentMeta) -> None:
-        """Refresh the metadata of chunks whose text (and so embedding) is reused."""
-        for i in range(0, len(chunks), BATCH):
-            part = chunks[i:i + BATCH]
-            if part:
-                self.chunks().update(ids=[c.chunk_id for c in part], metadatas=[chunk_to_record(c, meta) for c in part])
+    def update_chunk_metadata(self, rows: list[tuple[Chunk, DocumentMeta]]) -> None:
+        """Refresh the metadata of chunks (of any documents) whose text, and so embedding, is reused."""
+        step = max(BATCH, min(WRITE_BATCH, self.client.get_max_batch_size()))
+        for i in range(0, len(rows), step):
+            part = rows[i:i + step]
+            self.chunks().update(ids=[c.chunk_id for c, _ in part], metadatas=[chunk_to_record(c, meta) for c, meta in part])
 
     def put_document(self, doc: StoredDocument) -> None:
         """Write the document record last: it commits exactly its chunks and its statements of intent."""
@@ -287,17 +287,6 @@ class ChromaStore:
     # -- reads ---------------------------------------------------------------------------------
     def chunk_ids(self, doc_id: str) -> list[str]:
         return self.chunks(create=True).get(where={"doc_id": doc_id}, include=[])["ids"]
-
-    def all_chunks(self) -> list[Chunk]:
-        """Every chunk with text in the chunk collection (records written before spans were kept)."""
-        col = self.chunks()
-        out: list[Chunk] = []
-        total = col.count()
-        for offset in range(0, total, 5000):
-            got = col.get(include=["documents", "metadatas"], limit=5000, offset=offset)
-            out.extend(record_to_chunk(i, t, m) for i, t, m in zip(got["ids"], got["documents"], got["metadatas"])
-                       if t is not None and "position" in m)
-        return out
 
     def chunks_by_id(self, ids: list[str]) -> list[Chunk]:
         """The stored chunks with these ids (missing ids are left out)."""
