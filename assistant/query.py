@@ -19,6 +19,7 @@ from assistant.answer_types import Wanted, counted_noun, wanted, without_questio
 from assistant.prompts import read_data
 from index.lexical import SEPARABLE, STOPWORDS, WORD, compound_parts, lemma, tokenize, verb_without_prefix
 from index.normalise import normalise_text
+from index.offices import Holder, office_of
 from index.options import RetrievalOptions
 from index.retrieve import SearchIndex
 
@@ -40,6 +41,11 @@ TEMPORAL_WEIGHT = 0.5
 # „aktuell“, „derzeit“, „inzwischen“: the question asks for the newest state of things.
 RECENT = re.compile(r"\b(?:aktuell\w*|derzeit\w*|zurzeit|momentan\w*|jetzt\w*|inzwischen|mittlerweile|neueste\w*|"
                     r"zuletzt|gegenwärtig\w*|currently|now|latest)\b", re.I)
+# „der OB“, „vom neuen Oberbürgermeister“, „the mayor“: an office named as a person.
+DEFINITE = re.compile(r"der|die|den|dem|des|vom|zum|zur|beim|unser\w*|the", re.I)
+# „der neue OB“, „die frühere Bürgermeisterin“: which holder of an office a question means.
+CURRENT_ASKED = re.compile(r"(?:neu|amtierend|jetzig|heutig|aktuell|derzeitig|gegenwärtig)(?:e|er|en|em|es)?|new|current", re.I)
+FORMER_ASKED = re.compile(r"(?:ehemalig|früher|vorherig|bisherig|alt|scheidend|damalig|vorig)(?:e|er|en|em|es)?|former|previous", re.I)
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Broad questions ("Was sagt … zu …?", "Was plant …?") may be answered with a few sentences.
 SUMMARY = re.compile(r"^\W*(?:und\s+)?(?:was|welche\w*|wie)\b.{0,80}\b(?:sagt|sagen|steht|stehen|plant|planen|fordert|fordern|"
@@ -239,10 +245,11 @@ class QueryAnalyzer:
         parts = [p for word in WORD.findall(normalised) if not self.knows_word(word) for p in self.parts_of(word)]
         routed = self.route(normalised)
         lowered = normalised.lower()
+        holders = [h.name for people in self.office_holders(self.restore_abbreviations(resolved)).values() for h in people]
         plan = QueryPlan(
             question=question, resolved=resolved,
-            dense_query=" ".join([normalised, *expansions]),
-            lexical_query=" ".join([normalised, *expansions, *corrections, *parts]),
+            dense_query=" ".join([normalised, *expansions, *holders]),
+            lexical_query=" ".join([normalised, *expansions, *holders, *corrections, *parts]),
             routed_docs=routed, doc_boost={d: self.options.route_boost for d in routed},
             wants_intent=any(w in lowered for w in self.glossary.intent_question),
             wants_list=bool(set(WORD.findall(lowered)) & self.glossary.list_question - {"welche"}) or asks_for_many(question),
@@ -366,10 +373,43 @@ class QueryAnalyzer:
             firsts |= set(f)
         return heads, firsts - heads
 
-    def alternatives(self, word: str, corrected: bool = True, particle: str = "") -> set[str]:
+    def mapped(self, word: str) -> str:
+        """The glossary's words for `word` (an abbreviation's long form, the official word for a
+        colloquial or English one); '' when it has none."""
+        low = word.lower()
+        return self.glossary.abbreviations.get(word) or self.glossary.colloquial.get(low) or self.glossary.english.get(low) or ""
+
+    def office_holders(self, question: str) -> dict[str, list[Holder]]:
+        """The offices the question names as a person („der OB“, „vom neuen Oberbürgermeister“, not
+        „keinen CDU-Oberbürgermeister“), each with the people the documents name as its holders
+        (`index.offices`): „der neue OB“ → the current holder, „der frühere OB“ → the former ones,
+        „der OB“ → all of them, the current one first (at most three). Left out: an office whose holder
+        the question names itself, and one of a place the documents do not know („der Kölner
+        Oberbürgermeister“, „der Bürgermeister von Hamburg“: their holders are not the ones named here)."""
+        words = WORD.findall(question)
+        named = {w.lower() for w in words}
+        out: dict[str, list[Holder]] = {}
+        for i, word in enumerate(words):
+            offices = {office_of(w) for w in [word, *self.mapped(word).split()]} - {""}
+            if not offices or not any(DEFINITE.fullmatch(w) for w in words[max(0, i - 2):i]):
+                continue
+            before = words[i - 1] if i else ""
+            place = before if re.fullmatch(r"[A-ZÄÖÜ]\w+er", before) else \
+                words[i + 2] if i + 2 < len(words) and words[i + 1].lower() in ("von", "in", "aus", "of") else ""
+            if place and not self.knows_word(place):
+                continue
+            era = "former" if FORMER_ASKED.fullmatch(before) else "current" if CURRENT_ASKED.fullmatch(before) else ""
+            people = list({h.surname: h for o in sorted(offices) for h in self.index.offices.holders(o, era)}.values())
+            if people and not any(h.surname.lower() in named for h in people):
+                out[word] = people[:3]
+        return out
+
+    def alternatives(self, word: str, corrected: bool = True, particle: str = "",
+                     holders: dict[str, list[Holder]] | None = None) -> set[str]:
         """Stems that count as this word: its own (a hyphenated compound only as a whole), its glossary
         expansions and abbreviations, derived forms, the verb with a separated particle ("arbeitet …
-        zu" → zuarbeiten), its typo correction."""
+        zu" → zuarbeiten), its typo correction, and for an office the names of its holders
+        (`holders`, from `office_holders`)."""
         low = word.lower()
         stems = {t for t in tokenize(word) if len(t) > 1}
         if "-" in word:  # „One-Stop-Shop-Lösungen“: the whole, not any of its parts (they are `parts`)
@@ -378,7 +418,8 @@ class QueryAnalyzer:
         if particle and not word[:1].isupper():
             stems |= {t for t in tokenize(particle + lemma(word)) if self.index.knows(t)}
         stems |= {t for abbr in self.glossary.abbreviated(word) for t in tokenize(abbr) if self.index.knows(t)}
-        mapped = self.glossary.abbreviations.get(word) or self.glossary.colloquial.get(low) or self.glossary.english.get(low)
+        stems |= {t for h in (holders or {}).get(word, ()) for t in tokenize(h.surname)}
+        mapped = self.mapped(word)
         if mapped:
             stems |= {t for t in tokenize(mapped) if len(t) > 1}
         if corrected and not mapped and len(word) >= 6 and stems and not any(self.index.knows(t) for t in stems):
@@ -392,16 +433,17 @@ class QueryAnalyzer:
         words = WORD.findall(question)
         particle = words[-1].lower() if words and words[-1].lower() in SEPARABLE else ""  # „Wer arbeitet … zu?“
         dating = {m.group(1).lower() for m in TEMPORAL.finditer(question)}
+        holders = self.office_holders(question)
         for position, word in enumerate(words):
             low = word.lower()
             if low in self.glossary.question_words or (low in STOPWORDS and word not in self.glossary.abbreviations):
                 continue
             if re.fullmatch(rf"{ARTICLES} ob", low) or (low == "ob" and word != "OB") or RECENT.fullmatch(word):
                 continue  # the conjunction „ob“; „aktuell“ asks for recency, it is not the topic
-            stems = self.alternatives(word, particle=particle)
+            stems = self.alternatives(word, particle=particle, holders=holders)
             if stems:
                 noun = word[0].isupper() and word not in self.glossary.abbreviations
-                own = frozenset(self.alternatives(word, corrected=False))
+                own = frozenset(self.alternatives(word, corrected=False, holders=holders))
                 parts = self.parts_of(word) if not any(self.index.knows(s) for s in stems) else []
                 if "-" in word:
                     parts = [p for p in word.split("-") if p]

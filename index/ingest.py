@@ -46,6 +46,8 @@ from index.lexical import TOKENIZER_VERSION
 from index.load import discover, load_file
 from index.model import Chunk, CleanDocument
 from index.options import ChunkingOptions, ReadingLimits
+from index import offices
+from index.offices import Mention, office_mentions
 from index.promises import PolicyAreas, extract_promises
 from index.split import chunk_document
 from index.store import WRITE_BATCH, ChromaStore, StoredDocument
@@ -92,6 +94,7 @@ class Prepared:
     chunks: list[Chunk]
     promises: list[dict]
     rows: tuple[list[str], list[list[str]], set[str]] | None = None
+    offices: tuple[Mention, ...] = ()
 
 
 @contextmanager
@@ -182,7 +185,7 @@ def prepare_file(source, options: ChunkingOptions, max_bytes: int | None, areas:
     except DocumentUnreadable as exc:
         return str(exc)
     return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)],
-                    rows_of(chunks, {doc.meta.doc_id: doc.meta}))
+                    rows_of(chunks, {doc.meta.doc_id: doc.meta}), tuple(office_mentions(doc.text)))
 
 
 def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,
@@ -299,7 +302,7 @@ def _commit(todo: list[tuple[Prepared, list[str]]], stored: list[frozenset[str]]
     for (item, existing), have in zip(todo, stored):
         doc, chunks = item.doc, item.chunks
         keep = {c.chunk_id for c in chunks}
-        records.append(StoredDocument.of(doc.meta, doc.text, chunks, item.promises, rules))
+        records.append(StoredDocument.of(doc.meta, doc.text, chunks, item.promises, rules, item.offices))
         reused.extend((c, doc.meta) for c in chunks if c.chunk_id in have)
         stale.extend(cid for cid in existing if cid not in keep)
     store.update_chunk_metadata(reused)
@@ -375,6 +378,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
     in batches of files: each is prepared, planned, embedded, written and committed before the next,
     so memory stays bounded and a killed ingest keeps every finished batch."""
     areas = areas or PolicyAreas.load()
+    rules = f"{areas.fingerprint}-{offices.fingerprint()}"  # a document found by other rules is found again
     started = time.perf_counter()
     report = IngestReport()
     with write_lock(data_dir):
@@ -395,8 +399,8 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
                 break
             prepared = readable(sources, results, report)
             with report.step("plan"):
-                todo = plan(prepared, stored, store, areas.fingerprint, report)
-            for record in embed_and_store(todo, store, embedder, batch_size, bar, report, areas.fingerprint):
+                todo = plan(prepared, stored, store, rules, report)
+            for record in embed_and_store(todo, store, embedder, batch_size, bar, report, rules):
                 committed[record.meta.doc_id] = record.chunk_ids
             with report.step("bm25"):
                 lexical.add(todo)

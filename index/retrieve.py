@@ -24,6 +24,7 @@ from index.bm25 import LexicalIndex, rows_of
 from index.lexical import TOKENIZER_VERSION, tokenize
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
+from index.offices import OfficeHolders
 from index.promises import Promise, stored_promises
 from index.store import ChromaStore, StoredDocument
 
@@ -79,6 +80,7 @@ class Snapshot:
     surface: dict[str, list[str]]  # surface words (4+ letters) by first letter, for typo correction
     sorted_terms: list[str] = field(default_factory=list)  # every term, sorted: compounds by their first part
     reversed_terms: list[str] = field(default_factory=list)  # every term reversed, sorted: compounds by their head
+    offices: OfficeHolders = field(default_factory=lambda: OfficeHolders([]))  # who holds which office
 
 
 def by_date(documents, newest_first: bool = True) -> list[StoredDocument]:
@@ -129,6 +131,7 @@ class SearchIndex:
     chunks = property(lambda self: self._snap.chunks)
     lexical = property(lambda self: self._snap.lexical)
     promises = property(lambda self: self._snap.promises)
+    offices = property(lambda self: self._snap.offices)
     version = property(lambda self: self._snap.stamp, doc="The version stamp of the loaded snapshot.")
 
     def load(self) -> None:
@@ -184,8 +187,9 @@ class SearchIndex:
             sorted_terms = _add_sorted(previous.sorted_terms, new_terms)
             reversed_terms = _add_sorted(previous.reversed_terms, {t[::-1] for t in new_terms})
         seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
+        offices = OfficeHolders((d.meta.date, d.offices) for d in by_doc.values())
         self._snap = Snapshot(stamp, seq, by_doc, chunks, sections, lexical, promises, self._doc_of_row(previous, lexical, chunks),
-                              surface, sorted_terms, reversed_terms)
+                              surface, sorted_terms, reversed_terms, offices)
         self._terms = {}
         self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks),
                               "removed_documents": len(removed_docs)}

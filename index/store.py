@@ -2,7 +2,7 @@
 
 Three collections: `<name>` holds the chunks' embeddings with the three keys dense search filters
 on (document, type, publisher); `<name>-documents` holds one record per document (metadata, content
-hash, statements of intent, and its chunks as spans of its text); `<name>-texts` holds each
+hash, statements of intent, offices named with a person, and its chunks as spans of its text); `<name>-texts` holds each
 document's cleaned text (a chunk's text is a slice of it, so it is stored once; kept apart so that an
 ingest's plan reads the records without every text). A document record is written last, after its
 chunks and text, and lists the chunk ids it commits; chunks not listed (leftovers of an interrupted
@@ -33,6 +33,7 @@ from chromadb.errors import NotFoundError
 
 from index.errors import ConfigError, IndexMissing, IndexOutOfDate, IndexUnavailable
 from index.model import Chunk, DocumentMeta
+from index.offices import Mention
 
 BATCH = 256
 WRITE_BATCH = 4096  # chunks per write in a bulk ingest (capped by Chroma's maximum batch)
@@ -50,13 +51,16 @@ class StoredDocument:
     seq: int = 0  # when the record was written (ns); readers refresh by reading only newer records
     chunk_list: tuple[str, ...] = ()  # the chunk ids in document order …
     spans: tuple[tuple[int, int, str, str, bool], ...] = ()  # … and each one's (start, end, section, path, comment)
+    offices: tuple[Mention, ...] = ()  # offices named with a person (index.offices), found at ingest
 
     @classmethod
-    def of(cls, meta: DocumentMeta, text: str, chunks: list[Chunk], promises=(), rules: str = "") -> "StoredDocument":
+    def of(cls, meta: DocumentMeta, text: str, chunks: list[Chunk], promises=(), rules: str = "",
+           offices=()) -> "StoredDocument":
         """The record that commits `chunks` of the document `text`."""
         return cls(meta, text, chunks[0].doc_hash if chunks else "", frozenset(c.chunk_id for c in chunks), tuple(promises),
                    rules, chunk_list=tuple(c.chunk_id for c in chunks),
-                   spans=tuple((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks))
+                   spans=tuple((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks),
+                   offices=tuple(offices))
 
     def stored_chunks(self) -> list[Chunk] | None:
         """The chunks, as slices of the text by their spans; None when the record has no spans (written
@@ -113,8 +117,9 @@ def record_to_document(text: str, record: dict, full: bool = True) -> StoredDocu
     spans = tuple((int(a), int(b), sections.setdefault(section, section), sections.setdefault(path, path), bool(comment))
                   for a, b, section, path, comment in json.loads(record.get("chunk_spans") or "[]")) if full else ()
     promises = tuple(json.loads(record.get("promises") or "[]")) if full else ()
+    offices = tuple(Mention.from_list(row) for row in json.loads(record.get("offices") or "[]")) if full else ()
     return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), frozenset(chunk_list), promises,
-                          record.get("promises_rules", ""), int(record.get("seq") or 0), chunk_list, spans)
+                          record.get("promises_rules", ""), int(record.get("seq") or 0), chunk_list, spans, offices)
 
 
 class ChromaStore:
@@ -273,7 +278,8 @@ class ChromaStore:
                     "chunk_spans": json.dumps([[a, b, section, path, int(comment)] for a, b, section, path, comment in doc.spans],
                                               ensure_ascii=False),
                     "promises": json.dumps(list(doc.promises), ensure_ascii=False),
-                    "promises_rules": doc.promises_rules, "seq": time.time_ns()})
+                    "promises_rules": doc.promises_rules, "seq": time.time_ns(),
+                    "offices": json.dumps([m.to_list() for m in doc.offices], ensure_ascii=False)})
             ids, ones = [d.meta.doc_id for d in part], [[1.0]] * len(part)
             self.texts().upsert(ids=ids, embeddings=ones, metadatas=[{"text": d.text} for d in part])
             self.documents(create=True).upsert(ids=ids, embeddings=ones, metadatas=records)

@@ -1,0 +1,178 @@
+"""Who holds which office, learned from the documents themselves.
+
+A question about „den neuen OB“ is about a person whom a document may call only by name („sagte
+Kalouti“). At ingest, every office named together with a person is recorded with its document:
+„Oberbürgermeister Alexander Kalouti“, „der scheidende OB Thomas Westphal“, „Rechts- und
+Ordnungsdezernent Norbert Dahmen“, „Der Fraktionsvorsitzende der CDU, Jendrik Suck“. At query time
+the mentions of all documents, with the documents' dates, say who held an office and who holds it
+now: a person called „scheidend“, „ehemalig“, „Alt-“ … is a former holder from then on (unless a
+newer document calls them the new one); of the others, the one named latest is the holder now.
+
+Nothing here is about one city: the office titles are German public-office words, the names are
+whatever the documents say.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+from index.lexical import STOPWORDS
+
+# Heads of German public-office titles (a compound ending in one is that kind of office:
+# „Ordnungsdezernent“, „Bezirksbürgermeisterin“, „Fraktionsvorsitzender“); masculine stem, the
+# feminine and inflected forms are derived.
+OFFICE_HEADS = ("bürgermeister", "dezernent", "beigeordnete", "kämmerer", "direktor", "vorsteher", "vorsitzende",
+                "präsident", "landrat", "stadtrat", "baurat", "sprecher", "minister", "leiter", "amtsleiter",
+                "fraktionschef", "parteichef", "kanzler", "senator", "stadtdirektor", "superintendent")
+ABBREVIATED = {"OB": "oberbürgermeister", "OBM": "oberbürgermeister", "BM": "bürgermeister"}
+_HEAD = "|".join(sorted({h.replace("rat", "r(?:at|ät)") for h in OFFICE_HEADS}, key=len, reverse=True))
+# The office word: a capitalised word (or hyphenated compound) ending in a head and an ending.
+OFFICE = rf"(?:Alt-)?(?:[A-ZÄÖÜ][\wäöüß]*-)*[A-ZÄÖÜa-zäöüß]?[\wäöüß]*?(?i:{_HEAD})(?:in|innen|en|n|s|r|e|es)?"
+NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ][a-zäöüßé]+)?"
+NAME = rf"(?:(?:Dr\.|Prof\.)[^\S\n]+)*{NAME_WORD}(?:[^\S\n]+{NAME_WORD})?"
+FORMER = r"(?:scheidend|ehemalig|früher|bisherig|einstig|damalig|vormalig|langjährig|verstorben|abgewählt)(?:e|er|en|em|es)?"
+CURRENT = r"(?:neu|amtierend|designiert|neugewählt|frisch gewählt|künftig|jetzig|heutig|aktuell)(?:e|er|en|em|es)?"
+# „der scheidende OB Thomas Westphal“, „Oberbürgermeister Alexander Kalouti“, „NRW-Ministerpräsident Hendrik Wüst“
+BEFORE_NAME = re.compile(
+    rf"(?:\b(?P<mark>{FORMER}|{CURRENT})[^\S\n]+(?:[A-ZÄÖÜ][\wäöüß]*-?[^\S\n]+(?:und[^\S\n]+)?)?)?"
+    rf"(?<![\wäöüß-])(?P<office>{OFFICE}|(?:Alt-)?(?:OBM?|BM))[^\S\n]+(?P<name>{NAME})(?![\wäöüß-])")
+# „Der Fraktionsvorsitzende der CDU, Jendrik Suck,“ „die Bezirksbürgermeisterin der Innenstadt, Anna Beispiel“
+APPOSITION = re.compile(
+    rf"(?:\b(?P<mark>{FORMER}|{CURRENT})[^\S\n]+)?(?<![\wäöüß-])(?P<office>{OFFICE})[^\S\n]+(?:der|des|im|in|von)[^\S\n]+"
+    rf"(?:[\wäöüß-]+[^\S\n]+){{0,2}}?[\wäöüß-]+,[^\S\n]+(?P<name>{NAME})(?![\wäöüß-])")
+# „Thomas Westphal, der scheidende Oberbürgermeister“; „Kalouti, Dortmunds neuer OB“; „mit Kalouti als OB“
+AFTER_NAME = re.compile(
+    rf"(?<![\wäöüß-])(?P<name>{NAME})(?:,|[^\S\n]+als)[^\S\n]+(?:der|die|des|den|dem)?[^\S\n]*(?:[A-ZÄÖÜ][\wäöüß]*s[^\S\n]+)?"
+    rf"(?P<mark>{FORMER}|{CURRENT})?[^\S\n]*(?P<office>{OFFICE}|OBM?)(?![\wäöüß-])")
+# A capitalised word after an article is a noun, not a first name („Bürgermeister Gemeinde Vörstetten“).
+NOUN = re.compile(r"\b(?:der|die|das|den|dem|des|ein|eine|einer|einem|einen|eines|im|am|zum|zur|vom|beim)[^\S\n]+"
+                  r"([A-ZÄÖÜ][a-zäöüß]+)\b")
+FORMER_WORD = re.compile(rf"^{FORMER}$|^Alt-|\ba\.[^\S\n]?D\.", re.I)
+ENDINGS = ("innen", "in", "es", "en", "n", "s", "r")
+
+
+def office_of(word: str) -> str:
+    """The office a word names, as its lower-case masculine singular („Oberbürgermeisterin“ →
+    „oberbürgermeister“, „OB“ → „oberbürgermeister“, „NRW-Ministerpräsident“ → „ministerpräsident“,
+    „Landrätin“ → „landrat“); '' when the word names no office."""
+    word = word.removeprefix("Alt-")
+    if word in ABBREVIATED:
+        return ABBREVIATED[word]
+    low = word.lower().split("-")[-1].replace("rät", "rat")
+    for candidate in [low] + [low[:-len(e)] for e in ENDINGS if low.endswith(e)]:
+        if candidate.endswith(OFFICE_HEADS) and len(candidate) < 40:
+            return candidate
+    return ""
+
+
+@dataclass(frozen=True)
+class Mention:
+    office: str  # office_of(...) of the title used
+    name: str  # as written: „Alexander Kalouti“ or „Kalouti“
+    former: bool = False  # called „scheidend“, „ehemalig“, „Alt-“ … here
+    current: bool = False  # called „neu“, „amtierend“, „designiert“ … here
+
+    @property
+    def surname(self) -> str:
+        return self.name.split()[-1]
+
+    def to_list(self) -> list:
+        return [self.office, self.name, int(self.former), int(self.current)]
+
+    @classmethod
+    def from_list(cls, row) -> "Mention":
+        return cls(str(row[0]), str(row[1]), bool(row[2]), bool(row[3]))
+
+
+def office_mentions(text: str) -> list[Mention]:
+    """Every office named with a person in `text`, in order (one entry per distinct mention)."""
+    found: dict[tuple, Mention] = {}
+    nouns = set(NOUN.findall(text))
+    for pattern in (BEFORE_NAME, APPOSITION, AFTER_NAME):
+        for m in pattern.finditer(text):
+            office = office_of(m.group("office"))
+            words = [w for w in m.group("name").split() if w not in ("Dr.", "Prof.")]
+            while len(words) > 1 and words[0].lower() in STOPWORDS:  # „Mit Beispiel als OB“
+                words.pop(0)
+            name = " ".join(words)
+            if not office or office_of(words[0]) or office_of(words[-1]) or (len(words) > 1 and words[0] in nouns):
+                continue
+            mark = m.group("mark") or ""
+            former = bool(FORMER_WORD.search(mark) or m.group("office").startswith("Alt-")
+                          or re.match(r"[^\S\n]*a\.[^\S\n]?D\.", text[m.end():m.end() + 6]))
+            current = bool(mark) and not former
+            mention = Mention(office, name, former, current)
+            found.setdefault((m.start("name"), office), mention)
+    return [found[key] for key in sorted(found)]
+
+
+@cache
+def fingerprint() -> str:
+    """Of these rules: documents found by other rules are found again at the next ingest."""
+    return hashlib.sha256(resources.files("index").joinpath("offices.py").read_bytes()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Holder:
+    name: str  # the fullest form the documents use („Alexander Kalouti“)
+    surname: str
+    latest: str  # date of the newest document naming them with the office ('' when undated)
+    mentions: int
+    former: bool  # called a former holder, and not called the new one in a newer document
+
+
+class OfficeHolders:
+    """Who held which office according to a set of documents: built from each document's stored
+    mentions and date; `holders(office)` lists the current holder first."""
+
+    def __init__(self, documents) -> None:
+        """`documents`: (date, mentions) per document."""
+        names: dict[str, set[str]] = {}  # surname → full names seen
+        rows = []
+        for date, mentions in documents:
+            for m in mentions:
+                names.setdefault(m.surname, set()).add(m.name)
+                rows.append((date, m))
+        full_names = {s for s, forms in names.items() if any(len(f.split()) > 1 for f in forms)}
+        table: dict[str, dict[str, list]] = {}
+        for date, m in rows:
+            if len(m.name.split()) == 1 and m.surname not in full_names:
+                continue  # „dem Oberbürgermeister Fragen stellen“: a lone capitalised word is a name
+                # only when the documents also give it with a first name
+            entry = table.setdefault(m.office, {}).setdefault(m.surname, ["", 0, "", ""])
+            entry[0] = max(entry[0], date)
+            entry[1] += 1
+            if m.former:
+                entry[2] = max(entry[2], date) or "-"
+            if m.current:
+                entry[3] = max(entry[3], date) or "-"
+        self._table = {
+            office: [Holder(max(names[s], key=len), s, latest, count, bool(former) and not current > former)
+                     for s, (latest, count, former, current) in people.items()]
+            for office, people in table.items()}
+
+    def offices(self) -> list[str]:
+        return sorted(self._table)
+
+    def holders(self, office: str, era: str = "") -> list[Holder]:
+        """The people who held `office` (or an office whose title ends in it: „dezernent“ covers
+        „ordnungsdezernent“), the current holder first: not called former, named in the newest
+        document, named most often. `era`: "current" for the current holder only, "former" for the
+        former ones only."""
+        people: dict[str, Holder] = {}
+        for name, holders in self._table.items():
+            if name == office or name.endswith(office):
+                for h in holders:
+                    known = people.get(h.surname)
+                    if known is None or (h.latest, h.mentions) > (known.latest, known.mentions):
+                        people[h.surname] = h
+        ranked = sorted(people.values(), key=lambda h: (not h.former, h.latest, h.mentions), reverse=True)
+        if era == "current":
+            return ranked[:1] if ranked and not ranked[0].former else []
+        if era == "former":
+            return [h for h in ranked if h.former] or ranked[1:]
+        return ranked
