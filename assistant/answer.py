@@ -88,7 +88,7 @@ class Assistant:
             answer = self.status.answer(plan.question, found)
             return Turn(plan, filters, (), replace(answer, resolved_question=plan.resolved,
                                                    timings_ms={"total": _ms(started, time.perf_counter())}))
-        asked = self.promises.understand(plan.resolved)
+        asked = self.promises.understand(plan.resolved, plan.holders)
         listed = self.promises.answer(plan.question, asked, filters) if asked else None
         if listed is not None:  # "Was hat der OB versprochen?": from the extracted statements of intent
             ranked = tuple(dict.fromkeys(s.doc_id for s in listed.sources))

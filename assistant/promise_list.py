@@ -104,12 +104,21 @@ class PromiseAnswerer:
             self._patterns_for = self.index.version
         return self._patterns
 
-    def understand(self, question: str) -> PromiseQuestion | None:
+    def understand(self, question: str, holders: dict[str, list[str]] | None = None) -> PromiseQuestion | None:
         """Who the question asks about, when it is a broad question about what someone promised or wants
         ("Was hat der OB versprochen?", "Was wollen Grüne und CDU beim Klimaschutz?"). A question with
-        anything more specific ("Wie viele Bäume …", "bei der H-Bahn") goes to normal retrieval."""
+        anything more specific ("Wie viele Bäume …", "bei der H-Bahn") goes to normal retrieval.
+        `holders`: offices the question names, each with its holders, the current one first (the
+        query plan's): „der OB“ asks about the current holder when no actor is called „OB“."""
         if not INTENT.search(question) or not self.index.promises:
             return None
+        asked = self._understand(question)
+        for word, names in (holders or {}).items():
+            if asked is None:
+                asked = self._understand(re.sub(rf"(?<![\w-]){re.escape(word)}(?![\w-])", names[0], question))
+        return asked
+
+    def _understand(self, question: str) -> PromiseQuestion | None:
         rest = question
         mentions = []
         for pattern, name in self.actor_patterns():

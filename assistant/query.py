@@ -156,6 +156,7 @@ class QueryPlan:
     counted: str = ""  # „Wie viele Sitze …“: the key term of what is counted (lower case)
     prefers_recent: bool = False  # „aktuell“, „inzwischen“: newer documents first
     year: str = ""  # „… 2024“: documents of that year first
+    holders: dict[str, list[str]] = field(default_factory=dict)  # „OB“ → the names of its holders, current first
 
     def unknown_share(self, knows) -> float:
         """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter');
@@ -245,7 +246,8 @@ class QueryAnalyzer:
         parts = [p for word in WORD.findall(normalised) if not self.knows_word(word) for p in self.parts_of(word)]
         routed = self.route(normalised)
         lowered = normalised.lower()
-        holders = [h.name for people in self.office_holders(self.restore_abbreviations(resolved)).values() for h in people]
+        offices = self.office_holders(self.restore_abbreviations(resolved))
+        holders = [h.name for people in offices.values() for h in people]
         plan = QueryPlan(
             question=question, resolved=resolved,
             dense_query=" ".join([normalised, *expansions, *holders]),
@@ -261,6 +263,7 @@ class QueryAnalyzer:
             counted=counted_noun(question).lower(),
             prefers_recent=bool(RECENT.search(resolved)),
             year=(YEAR.findall(resolved) or [""])[-1],
+            holders={word: [h.name for h in people] for word, people in offices.items() if not people[0].former},
         )
         plan.key_terms = self.key_terms(self.restore_abbreviations(without_question_phrase(resolved)))
         return plan

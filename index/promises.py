@@ -12,11 +12,14 @@ import json
 import re
 from dataclasses import asdict, dataclass
 from functools import lru_cache
+from itertools import takewhile
 from pathlib import Path
 
 import yaml
 
+from index.lexical import STOPWORDS
 from index.model import Block, CleanDocument, DocumentMeta
+from index.offices import NAME, NAME_WORD, office_mentions
 from index.split import block_offsets, sentence_spans
 
 AREAS_FILE = Path(__file__).with_name("policy_areas.yaml")
@@ -129,12 +132,37 @@ class PolicyAreas:
         return best if scores[best] > 0 else self.fallback
 
 
-class ActorFinder:
-    """Attributes a statement to a person or group: the named speaker, the subject, or the document's voice."""
+# „Kalouti sagte“, „erklärte Petra Beispiel“: a name right before a speech verb.
+NAME_SPEAKS = re.compile(rf"(?<![\wäöüß-])({NAME})[^\S\n]+(?:sagte|sagt|erklärte|erklärt|betonte|betont|ergänzte|meinte|"
+                         rf"kündigte|kündigt|forderte|fordert|versprach|verspricht|hob)(?![\wäöüß])")
 
-    def __init__(self, meta: DocumentMeta) -> None:
+
+def people_named(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The people a document names as speakers („sagte Alexander Kalouti“, „so Kalouti“) or with an
+    office („Oberbürgermeisterin Petra Beispiel“), each as (full name, words naming them: the full
+    name and the surname). Only people the document gives with a first name somewhere: a lone
+    capitalised word before „sagte“ may be anything."""
+    names = [m.name for m in office_mentions(text)]
+    for match in SPEECH.finditer(text):
+        words = [w for w in match.group(1).split() if re.fullmatch(NAME_WORD, w)]
+        lead = list(takewhile(lambda w: w.lower() not in STOPWORDS, words))
+        if lead and match.group(1).startswith(lead[0]):
+            names.append(" ".join(lead[:2]))
+    names += [m.group(1) for m in NAME_SPEAKS.finditer(text)]
+    full = {n.split()[-1]: n for n in names if len(n.split()) == 2 and n.split()[0].lower() not in STOPWORDS}
+    return [(name, (name, surname)) for surname, name in full.items()]
+
+
+class ActorFinder:
+    """Attributes a statement to a person or group: the named speaker, the subject, or the document's
+    voice. Actors are the manifest's, the parties, and the people the document names (`people_named`)."""
+
+    def __init__(self, meta: DocumentMeta, text: str = "") -> None:
         self.meta = meta
-        known = list(meta.actors) + [p for p in PARTIES if not any(p[0] == name for name, _ in meta.actors)]
+        listed = {w for name, words in meta.actors for w in (name, *words)}
+        people = [(name, words) for name, words in people_named(text) if not listed & set(words)
+                  and not any(words[1] in w.split() for w in listed)]
+        known = list(meta.actors) + [p for p in PARTIES if not any(p[0] == name for name, _ in meta.actors)] + people
         self.actors = [(name, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"))
                        for name, words in known]
         self.words = tuple({w for _, words in known for w in words})
@@ -225,7 +253,7 @@ def intent_lead(blocks: list[Block], index: int) -> str:
 def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> list[Promise]:
     """All statements of intent and achievements of one cleaned document, in document order."""
     areas = areas or PolicyAreas.load()
-    finder = ActorFinder(doc.meta)
+    finder = ActorFinder(doc.meta, doc.text)
     out: list[Promise] = []
     last_actor: dict[str, str] = {}  # per section: the actor named most recently
     for index, (block, offset) in enumerate(zip(doc.blocks, block_offsets(doc.blocks))):

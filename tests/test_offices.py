@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 
 from assistant.wiring import build_assistant, build_search_index
+from index.model import Block, CleanDocument, DocumentMeta
 from index.offices import Mention, OfficeHolders, office_mentions, office_of
+from index.promises import extract_promises, people_named
 from tests.conftest import indexed_folder
 
 
@@ -75,7 +77,7 @@ Oberbürgermeisterin Petra Beispiel tritt ihr Amt am 1. November an.
 """
 FIRST_DAY = """# Erster Tag im Rathaus
 
-Petra Beispiel bezog heute ihre Amtsräume. Beispiel kündigte an, für den Radverkehr das Radwegenetz bis 2030 zu verdoppeln.
+Petra Beispiel bezog heute ihre Amtsräume. „Ich freue mich auf die Arbeit“, sagte Petra Beispiel. Beispiel kündigte an, für den Radverkehr das Radwegenetz bis 2030 zu verdoppeln.
 Sie traf am Morgen die Beschäftigten des Bürgeramts.
 """
 HISTORY = """# Rückblick
@@ -102,6 +104,21 @@ def test_a_question_about_the_new_mayor_finds_her_by_name(town):
 def test_the_former_holder_is_found_for_the_former_office(town):
     answer = town.ask("Was hat der frühere Oberbürgermeister saniert?")
     assert "Hallenbad" in answer.text and answer.sources[0].doc_id == "rueckblick"
+
+
+def test_people_speaking_are_actors_without_a_manifest():
+    text = ("„Wir bauen die Schule“, sagte Petra Beispiel. Kämmerer Karl Probe erklärte, man werde sparen. "
+            "Beispiel kündigte an, die Steuern zu senken. Der Rat sagte nichts.")
+    assert people_named(text) == [("Karl Probe", ("Karl Probe", "Probe")), ("Petra Beispiel", ("Petra Beispiel", "Beispiel"))]
+    doc = CleanDocument(DocumentMeta(doc_id="x", title="Bericht"), [Block("paragraph", text, "", "")])
+    assert {p.actor for p in extract_promises(doc)} >= {"Petra Beispiel"}
+
+
+def test_promises_of_an_office_holder_without_a_manifest(town):
+    # nobody in the manifest: the speaker of the first-day document is found in it, and „die neue
+    # Oberbürgermeisterin“ is that speaker by the election report
+    answer = town.ask("Was hat die neue Oberbürgermeisterin versprochen?")
+    assert answer.mode == "promises" and "Petra Beispiel" in answer.text and "Radwegenetz" in answer.text
 
 
 def test_an_office_of_another_place_or_without_article_is_no_person(town):
