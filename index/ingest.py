@@ -184,8 +184,9 @@ def prepare_file(source, options: ChunkingOptions, max_bytes: int | None, areas:
             raise DocumentUnreadable("nach der Bereinigung bleibt kein Text übrig")
     except DocumentUnreadable as exc:
         return str(exc)
-    return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas)],
-                    rows_of(chunks, {doc.meta.doc_id: doc.meta}), tuple(office_mentions(doc.text)))
+    mentions = office_mentions(doc.text)
+    return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas, mentions)],
+                    rows_of(chunks, {doc.meta.doc_id: doc.meta}), tuple(mentions))
 
 
 def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,

@@ -132,23 +132,28 @@ class PolicyAreas:
         return best if scores[best] > 0 else self.fallback
 
 
-# „Kalouti sagte“, „erklärte Petra Beispiel“: a name right before a speech verb.
-NAME_SPEAKS = re.compile(rf"(?<![\wäöüß-])({NAME})[^\S\n]+(?:sagte|sagt|erklärte|erklärt|betonte|betont|ergänzte|meinte|"
-                         rf"kündigte|kündigt|forderte|fordert|versprach|verspricht|hob)(?![\wäöüß])")
+# „Petra Beispiel sagte“: a name right before a speech verb (searched back from the verb).
+SPEECH_VERB = re.compile(r"\b(?:sagte|sagt|erklärte|erklärt|betonte|betont|ergänzte|meinte|kündigte|kündigt|forderte|"
+                         r"fordert|versprach|verspricht|hob)\b")
+NAME_SPEAKS = re.compile(rf"(?<![\wäöüß-])({NAME})[^\S\n]+\Z")
 
 
-def people_named(text: str) -> list[tuple[str, tuple[str, ...]]]:
+def people_named(text: str, mentions: list | None = None) -> list[tuple[str, tuple[str, ...]]]:
     """The people a document names as speakers („sagte Alexander Kalouti“, „so Kalouti“) or with an
     office („Oberbürgermeisterin Petra Beispiel“), each as (full name, words naming them: the full
     name and the surname). Only people the document gives with a first name somewhere: a lone
-    capitalised word before „sagte“ may be anything."""
-    names = [m.name for m in office_mentions(text)]
+    capitalised word before „sagte“ may be anything. `mentions`: the text's `office_mentions` when
+    the caller has them."""
+    names = [m.name for m in (office_mentions(text) if mentions is None else mentions)]
     for match in SPEECH.finditer(text):
         words = [w for w in match.group(1).split() if re.fullmatch(NAME_WORD, w)]
         lead = list(takewhile(lambda w: w.lower() not in STOPWORDS, words))
         if lead and match.group(1).startswith(lead[0]):
             names.append(" ".join(lead[:2]))
-    names += [m.group(1) for m in NAME_SPEAKS.finditer(text)]
+    for verb in SPEECH_VERB.finditer(text):
+        name = NAME_SPEAKS.search(text, max(0, verb.start() - 60), verb.start())
+        if name:
+            names.append(name.group(1))
     full = {n.split()[-1]: n for n in names if len(n.split()) == 2 and n.split()[0].lower() not in STOPWORDS}
     return [(name, (name, surname)) for surname, name in full.items()]
 
@@ -157,10 +162,10 @@ class ActorFinder:
     """Attributes a statement to a person or group: the named speaker, the subject, or the document's
     voice. Actors are the manifest's, the parties, and the people the document names (`people_named`)."""
 
-    def __init__(self, meta: DocumentMeta, text: str = "") -> None:
+    def __init__(self, meta: DocumentMeta, text: str = "", mentions: list | None = None) -> None:
         self.meta = meta
         listed = {w for name, words in meta.actors for w in (name, *words)}
-        people = [(name, words) for name, words in people_named(text) if not listed & set(words)
+        people = [(name, words) for name, words in people_named(text, mentions) if not listed & set(words)
                   and not any(words[1] in w.split() for w in listed)]
         known = list(meta.actors) + [p for p in PARTIES if not any(p[0] == name for name, _ in meta.actors)] + people
         self.actors = [(name, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"))
@@ -250,10 +255,11 @@ def intent_lead(blocks: list[Block], index: int) -> str:
     return last[0] if any(p.search(last[0]) for _, p in COMMITMENT_RULES) else ""
 
 
-def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None) -> list[Promise]:
-    """All statements of intent and achievements of one cleaned document, in document order."""
+def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None, mentions: list | None = None) -> list[Promise]:
+    """All statements of intent and achievements of one cleaned document, in document order
+    (`mentions`: the document's `office_mentions` when the caller has them)."""
     areas = areas or PolicyAreas.load()
-    finder = ActorFinder(doc.meta, doc.text)
+    finder = ActorFinder(doc.meta, doc.text, mentions)
     out: list[Promise] = []
     last_actor: dict[str, str] = {}  # per section: the actor named most recently
     for index, (block, offset) in enumerate(zip(doc.blocks, block_offsets(doc.blocks))):
