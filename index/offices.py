@@ -29,7 +29,8 @@ OFFICE_HEADS = ("bürgermeister", "dezernent", "beigeordnete", "kämmerer", "dir
                 "präsident", "landrat", "stadtrat", "baurat", "sprecher", "minister", "leiter", "amtsleiter",
                 "fraktionschef", "parteichef", "kanzler", "senator", "stadtdirektor", "superintendent")
 ABBREVIATED = {"OB": "oberbürgermeister", "OBM": "oberbürgermeister", "BM": "bürgermeister"}
-_HEAD = "|".join(sorted({h.replace("rat", "r(?:at|ät)") for h in OFFICE_HEADS}, key=len, reverse=True))
+_HEAD = "|".join(sorted({h.replace("rat", "r(?:at|ät)").replace("kämmerer", "kämmer(?:er|in)") for h in OFFICE_HEADS},
+                        key=len, reverse=True))
 NAME_WORD = r"[A-ZÄÖÜ][a-zäöüßé]+(?:-[A-ZÄÖÜ][a-zäöüßé]+)?"
 NAME = rf"(?:(?:Dr\.|Prof\.)[^\S\n]+)*{NAME_WORD}(?:[^\S\n]+{NAME_WORD})?"
 FORMER = r"(?:scheidend|ehemalig|früher|bisherig|einstig|damalig|vormalig|langjährig|verstorben|abgewählt)(?:e|er|en|em|es)?"
@@ -49,7 +50,8 @@ MARK_BEFORE = re.compile(rf"\b(?P<mark>{FORMER}|{CURRENT})[^\S\n]+(?:[A-ZÄÖÜ]
 LOOK_BACK = 100  # characters before an office word in which its name or epithet may stand
 ANY_OFFICE = re.compile(rf"(?i:{_HEAD})|\b(?:OBM?|BM)\b")
 ABBREVIATION = re.compile(r"\b(?:OBM?|BM)\b")
-HEAD_STEMS = tuple(sorted({h.replace("rat", "r") for h in OFFICE_HEADS}))  # „landr“ finds Landrat and Landrätin
+# „landr“ finds Landrat and Landrätin, „kämmer“ Kämmerer and Kämmerin
+HEAD_STEMS = tuple(sorted({h.replace("rat", "r").replace("kämmerer", "kämmer") for h in OFFICE_HEADS}))
 WORD_CHAR = re.compile(r"[\wäöüß-]")
 # A capitalised word after an article is a noun, not a first name („Bürgermeister Gemeinde Vörstetten“).
 NOUN = re.compile(r"\b(?:der|die|das|den|dem|des|ein|eine|einer|einem|einen|eines|im|am|zum|zur|vom|beim)[^\S\n]+"
@@ -64,7 +66,7 @@ def office_of(word: str) -> str:
     word = word.removeprefix("Alt-")
     if word in ABBREVIATED:
         return ABBREVIATED[word]
-    low = word.lower().split("-")[-1].replace("rät", "rat")
+    low = word.lower().split("-")[-1].replace("rät", "rat").replace("kämmerin", "kämmerer")
     for candidate in [low] + [low[:-len(e)] for e in ENDINGS if low.endswith(e)]:
         if candidate.endswith(OFFICE_HEADS) and len(candidate) < 40:
             return candidate

@@ -13,7 +13,7 @@ from tests.conftest import indexed_folder
 
 
 @pytest.mark.parametrize("word,office", [
-    ("Oberbürgermeisterin", "oberbürgermeister"), ("OB", "oberbürgermeister"), ("Landrätin", "landrat"),
+    ("Oberbürgermeisterin", "oberbürgermeister"), ("OB", "oberbürgermeister"), ("Landrätin", "landrat"), ("Stadtkämmerin", "stadtkämmerer"),
     ("NRW-Ministerpräsident", "ministerpräsident"), ("Fraktionsvorsitzender", "fraktionsvorsitzende"),
     ("Ordnungsdezernenten", "ordnungsdezernent"), ("Alt-Oberbürgermeister", "oberbürgermeister"),
     ("Stadt", ""), ("Mitarbeiter", ""), ("Kalouti", ""),
