@@ -19,7 +19,10 @@ ALL_ITEMS = [(name, item) for name, s in SETS.items() for item in load_items(s.q
 
 @pytest.fixture(scope="module")
 def corpus_texts():
-    return {name: {doc_id: d.text for doc_id, d in cleaned_documents(s.corpus).items()} for name, s in SETS.items()}
+    """Each document's cleaned text with its title, author and publisher (a fact may be metadata:
+    „Wer hat … geschrieben?“)."""
+    return {name: {doc_id: f"{d.meta.title}\n{d.meta.author}\n{d.meta.publisher}\n{d.text}"
+                   for doc_id, d in cleaned_documents(s.corpus).items()} for name, s in SETS.items()}
 
 
 def test_other_cities_set_has_the_required_shape():
@@ -35,6 +38,17 @@ def test_other_cities_set_has_the_required_shape():
     assert len(items) >= 60 and kinds["unanswerable"] >= 12 and kinds["follow-up"] >= 5
     assert sum(i.asks in ("number", "date") for i in items) >= 10
     assert len({i.id for i in items}) == len(items) and all(i.history for i in items if i.kind == "follow-up")
+
+
+def test_holdout_set_is_documented_and_has_no_manifest():
+    s = SETS["holdout"]
+    files = [p for p in s.corpus.iterdir() if p.is_file()]
+    assert len(files) >= 4 and not (s.corpus / "documents.yaml").exists()
+    sources = (s.corpus.parent / "SOURCES.md").read_text(encoding="utf-8")
+    assert all(f.name in sources for f in files)
+    items = load_items(s.questions)
+    kinds = Counter(i.kind for i in items)
+    assert kinds["unanswerable"] >= 6 and kinds["follow-up"] >= 3 and len({i.id for i in items}) == len(items)
 
 
 def test_set_has_the_required_shape():
@@ -82,10 +96,9 @@ def test_evaluation_gate(dortmund_result, real_index, real_settings, tmp_path):
     from eval.sets import load_sets
 
     sets = load_sets()
-    result = combine({
-        "dortmund": dortmund_result,
-        "staedte": run_set(real_settings, sets["staedte"], embedder=real_index.embedder, progress=False),
-    })
+    result = combine({"dortmund": dortmund_result} | {
+        name: run_set(real_settings, s, embedder=real_index.embedder, progress=False)
+        for name, s in sets.items() if name != "dortmund"})
     assert set(result["sets"]) == set(sets)  # CI gates on every set
     paths = write_reports(result, tmp_path)
     assert all(p.stat().st_size > 0 for p in paths)
