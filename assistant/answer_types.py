@@ -17,6 +17,7 @@ from index.metadata import MONTHS
 class Wanted(str, Enum):
     MONEY = "money"
     NUMBER = "number"
+    FREQUENCY = "frequency"
     DATE = "date"
     PERSON = "person"
     PLACE = "place"
@@ -27,21 +28,31 @@ class Wanted(str, Enum):
 
 
 I = re.IGNORECASE
+COUNTED = (r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
+           r"tausend|dutzend|hälfte|drittel|viertel|doppelt\w*|dreifach\w*|millionen?|milliarden?|prozent|"
+           r"einstimmig\w*|mehrheitlich\w*|einzig\w*|nur\s+ein\w*")
+ROLES = (r"(?:Ober)?[Bb]ürgermeister\w*|Stadtrat|Stadträtin|Ratsherr|Ratsfrau|Ratsmitglied|Dezernent\w*|Beigeordnete\w*|"
+         r"Vorsitzende\w*|Fraktionsvorsitzende\w*|\w*[Ss]precher\w*|Moderator\w*|Referent\w*|Landrat|Landrätin|"
+         r"Minister\w*|Präsident\w*|Kandidat\w*|Leiter\w*|Geschäftsführer\w*|Amtsleiter\w*|Ortsvorsteher\w*|OB|BM")
 QUESTION_RULES: list[tuple[Wanted, re.Pattern]] = [(wanted, re.compile(pattern, I)) for wanted, pattern in [
-    (Wanted.VOTE, r"\b(abstimmung\w*|abgestimmt|stimmergebnis|ja-stimmen|nein-stimmen|enthaltungen|"
-                  r"mit welche[rm] mehrheit|wie (?:ist|wurde) .{0,40}(?:abgestimmt|entschieden|beschlossen)|"
-                  r"ausgegangen)\b"),
-    (Wanted.DATE, r"^\W*(?:und\s+)?(?:wann|bis wann|seit wann|ab wann|in welchem jahr|in welchen jahren|an welchem tag|"
+    # a vote's outcome; „Wie lange dauerte die Abstimmung?“ asks for a duration, „Wann wurde abgestimmt?“ a date
+    (Wanted.VOTE, r"^(?!\W*(?:und\s+)?(?:wie lange|wann|wo|warum|wieso|weshalb|wie oft)\b).*\b(abstimmung\w*|abgestimmt|"
+                  r"stimmergebnis|ja-stimmen|nein-stimmen|enthaltungen|mit welche[rm] mehrheit|"
+                  r"wie (?:ist|wurde) .{0,40}(?:abgestimmt|entschieden|beschlossen)|ausgegangen)\b"),
+    (Wanted.FREQUENCY, r"\b(?:wie oft|wie häufig|in welche[mn] (?:abstand|abständen|rhythmus|turnus))\b"),
+    (Wanted.DATE, r"^\W*(?:und\s+)?(?:wann(?!\s+(?:darf|dürfen)\b)|bis wann|seit wann|ab wann|in welchem jahr|in welchen jahren|an welchem tag|"
                   r"um wie viel uhr|um welche uhrzeit|zu welchem zeitpunkt|welches datum|für wann|bis zu welchem)\b"
-                  r"|\b(?:welche[nms]?|an welchem|zu welchem)\s+(?:datum|termin|tag|zeitpunkt|jahr|monat|frist|stichtag)\b"),
+                  r"|\b(?:welche[nms]?|an welchem|zu welchem)\s+(?:datum|termin|tag|wochentag|zeitpunkt|jahr|monat|frist|stichtag)\b"),
     (Wanted.MONEY, r"\b(?:was kost\w*|wie teuer|(?:wie ?viel|wie hoch|welche[nrs]?)\b.{0,40}\b(?:kost\w*|geld|euro|"
-                   r"betrag|summe|preis\w*|gebühr\w*|zuschuss\w*|förder\w*|mittel|ausgaben|einnahmen|schulden\w*|"
+                   r"betrag|summe|preis\w*|gebühr\w*|zuschuss\w*|förder\w*|mittel|ausgaben|einnahmen|schulden\w*|defizit\w*|"
+                   r"überschuss\w*|fehlbetrag\w*|kredit\w*|"
                    r"\w*kosten|\w*preis|\w*gebühr|\w*betrag|\w*beitrag|\w*etat|\w*budget|\w*haushalt|veranschlagt|"
                    r"eingestellt|bereitgestellt))"),
     (Wanted.NUMBER, r"\b(?:wie ?viele?n?|wieviele?|wie hoch|wie groß|wie lange?|wie weit|wie oft|wie teuer|wie alt|"
                     r"wie schnell|wie stark|wie breit|wie schwer|um wie viel|was kost\w*|welche[nrs]? "
                     r"(?:anzahl|summe|betrag|höhe|anteil|zahl|prozentsatz|quote|kosten|menge))\b"),
     (Wanted.PERSON, r"^\W*(?:und\s+)?(?:wer|wen|wem|wessen|von wem|mit wem|an wen|für wen|durch wen)\b"
+                    rf"|^\W*(?:und\s+)?wie hei(?:ßt|ßen|sst)\s+(?:der|die|unser\w*)\s+(?:\w+\s+)?(?:{ROLES})\b"
                     r"|\bwelche[rnms]?\s+(?:partei\w*|fraktion\w*|person\w*|kandidat\w*|politiker\w*|organisation\w*|"
                     r"verein\w*|gremi\w*|ausschuss\w*|bürgermeister\w*|dezernent\w*|firma|unternehmen|behörde|amt)\b"),
     (Wanted.PLACE, r"^\W*(?:und\s+)?(?:wo|wohin|woher|an welchem ort)\b|\b(?:in|an|auf)\s+welche[rmn]?\s+"
@@ -58,21 +69,20 @@ QUESTION_RULES: list[tuple[Wanted, re.Pattern]] = [(wanted, re.compile(pattern, 
                    r"können|darf|dürfen|muss|müssen|will|wollen|plant|planen|unterstützt|unterstützen|lehnt|lehnen)\s"),
 ]]
 
-COUNTED = (r"zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig|fünfzig|hundert|"
-           r"tausend|dutzend|hälfte|drittel|viertel|doppelt\w*|dreifach\w*|millionen?|milliarden?|prozent|"
-           r"einstimmig\w*|mehrheitlich\w*|einzig\w*|nur\s+ein\w*")
-ROLES = (r"(?:Ober)?[Bb]ürgermeister\w*|Stadtrat|Stadträtin|Ratsherr|Ratsfrau|Ratsmitglied|Dezernent\w*|Beigeordnete\w*|"
-         r"Vorsitzende\w*|Fraktionsvorsitzende\w*|\w*[Ss]precher\w*|Moderator\w*|Referent\w*|Landrat|Landrätin|"
-         r"Minister\w*|Präsident\w*|Kandidat\w*|Leiter\w*|Geschäftsführer\w*|Amtsleiter\w*|Ortsvorsteher\w*|OB|BM")
 HAS = {
     Wanted.NUMBER: re.compile(rf"\d|%|€|\b(?:{COUNTED})\b", I),
+    # „einmal im Monat“, „zweimal jährlich“, „monatlich“, „alle zwei Wochen“, „12 Sitzungen im Jahr“
+    Wanted.FREQUENCY: re.compile(r"\b(?:\w*mal|\d+\s*x)\s+(?:im|pro|je|in\s+der|in\s+einem|in)\s+(?:jahr|halbjahr|quartal|monat|"
+                                 r"woche|tag)\b|\b(?:täglich|wöchentlich|zweiwöchentlich|monatlich|vierteljährlich|quartalsweise|"
+                                 r"halbjährlich|jährlich|regelmäßig|ständig|wöchentlich)\b|\balle\s+(?:\d+|zwei|drei|vier|sechs)\s+"
+                                 r"(?:jahre|monate|wochen|tage)\b|\b\d+\s+\w+\s+(?:im|pro|je)\s+(?:jahr|monat|woche|tag)\b", I),
     Wanted.MONEY: re.compile(r"€|\b(?:euro|eur|mio\.?|mrd\.?|millionen|milliarden|tausend)\b|\d[\d.,]*\s*(?:€|euro|eur)\b", I),
     Wanted.VOTE: re.compile(r"\b(?:einstimmig\w*|mehrheitlich\w*|\d+\s*(?:ja|nein|gegen|stimmen|enthaltung\w*)|"
                             r"(?:ja|nein|enthaltung\w*|gegenstimme\w*|ja-stimmen|nein-stimmen)\s*:\s*\d+|"  # a table row „Ja: 14“
                             r"gegenstimme\w*|enthaltung\w*|ja-stimmen|nein-stimmen|angenommen|abgelehnt|"
                             r"(?:knapp\w*|breit\w*|groß\w*) mehrheit|mit \d+ zu \d+)\b", I),
     Wanted.DATE: re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b\d{{1,2}}\.\s?(?:{MONTHS})\b|"
-                            rf"\b(?:{MONTHS}|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|frühjahr|"
+                            rf"\b(?:{MONTHS}|(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|werktag|wochentag)s?|frühjahr|"
                             rf"sommer|herbst|winter|heute|gestern|morgen|uhr|quartal|legislaturperiode)\b|"
                             rf"\b\d{{1,2}}:\d{{2}}\b|\b(?:seit|vor|nach|in|innerhalb|binnen|bis zu|ab|für)\s+(?:über\s+|rund\s+|"
                             rf"knapp\s+|mehr als\s+)?(?:\d+|{COUNTED}|ein\w*|zwei|drei)\s+(?:jahr\w*|monat\w*|woche\w*|tag\w*|"
@@ -99,13 +109,14 @@ LABELS = {
                               r"anwesend\w*|kontakt|ansprechpartner\w*|verfasser\w*|autor\w*|antragsteller\w*)\s*:", I),
     Wanted.NUMBER: re.compile(r"^\W*(?:anzahl|teilnehmer\w*|betrag|kosten|summe|beitrag)\s*:", I),
     Wanted.VOTE: re.compile(r"^\W*(?:abstimmung\w*|abstimmungsergebnis|ergebnis|beschluss)\s*:", I),
-    Wanted.REASON: re.compile(r"^\W*(?:hintergrund|grund|gründe|anlass|ursache|auslöser)\b", I),
+    Wanted.REASON: re.compile(r"^\W*(?:[a-zäöüß]+e[nrs]?\s+)?(?:hintergrund|grund|gründe|anlass|ursache|auslöser)\b", I),  # „Möglicher Hintergrund:“
 }
-TYPED = {Wanted.MONEY, Wanted.NUMBER, Wanted.DATE, Wanted.PERSON, Wanted.PLACE, Wanted.REASON, Wanted.VOTE}
+TYPED = {Wanted.MONEY, Wanted.NUMBER, Wanted.FREQUENCY, Wanted.DATE, Wanted.PERSON, Wanted.PLACE, Wanted.REASON,
+         Wanted.VOTE}
 # The kinds whose absence in on-topic text means the documents do not answer.
-CHECKABLE = {Wanted.MONEY, Wanted.NUMBER, Wanted.DATE, Wanted.VOTE}
-MISSING_TEXT = {Wanted.MONEY: "keinen Betrag", Wanted.NUMBER: "keine Zahl", Wanted.DATE: "kein Datum und keinen Zeitraum",
-                Wanted.VOTE: "kein Abstimmungsergebnis"}
+CHECKABLE = {Wanted.MONEY, Wanted.NUMBER, Wanted.FREQUENCY, Wanted.DATE, Wanted.VOTE}
+MISSING_TEXT = {Wanted.MONEY: "keinen Betrag", Wanted.NUMBER: "keine Zahl", Wanted.FREQUENCY: "keine Häufigkeit",
+                Wanted.DATE: "kein Datum und keinen Zeitraum", Wanted.VOTE: "kein Abstimmungsergebnis"}
 # „Wie viele Sitze …“: the counted noun, which the sentence with the number must name.
 COUNTED_NOUN = re.compile(r"\b(?i:wie ?viele?n?|wieviele?|how many|(?:wie (?:hoch|groß|lang|lange|teuer|alt|weit|breit)|"
                           r"was|wie ?viel)\s+(?:ist|sind|war|waren|wird|werden|dauert|dauern|kostet|kosten)"
@@ -123,7 +134,7 @@ def counted_noun(question: str) -> str:
 
 # Phrases that only say what kind of answer is wanted; their words need not stand in the answer.
 QUESTION_PHRASES = re.compile(
-    r"\b(?:bis wann|seit wann|ab wann|in welchem jahr|in welchen jahren|an welchem tag|um wie ?viel uhr|um welche uhrzeit|"
+    r"\b(?:bis wann|seit wann|ab wann|in welchem jahr|in welchen jahren|an welchem (?:wochen)?tag|um wie ?viel uhr|um welche uhrzeit|"
     r"zu welchem zeitpunkt|welches datum|an welchem ort|wie ?viel geld|wie ?viele?n?|wieviele?|wie (?:hoch|groß|lange?|weit|oft|teuer|"
     r"alt|schnell|stark|breit|schwer)|um wie ?viel|welche[nrs]? (?:anzahl|summe|betrag|höhe|zahl|menge|partei|fraktion|"
     r"person|organisation))\b", I)
@@ -147,15 +158,27 @@ DATES = re.compile(rf"\b\d{{1,2}}\.\s?(?:{MONTHS})(?:\s+(?:19|20)\d\d)?|\b\d{{1,
                    rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}:\d{{2}}\b", I)
 
 
+# Digits that count nothing: clock times („um 19 Uhr“), references to rules and items („§ 12“,
+# „Abs. 2“, „Nr. 1 und 2“), ordinals („der 5. Tagesordnungspunkt“), a paragraph's or item's number.
+NOT_AMOUNTS = re.compile(r"\b\d{1,2}(?:[:.]\d{2})?\s*Uhr\b|§§?\s*\d+\s*[a-z]?\b|"
+                         r"\b(?:Abs\.|Absatz|Absatzes|Satz|Satzes|Nr\.|Nummer|Ziff\.|Ziffer|Art\.|Artikel|Artikels|TOP|Punkt|Kapitel|Anlage)\s*\d+[a-z]?"
+                         r"(?:\s*(?:und|bis|oder|,|-|–)\s*\d+[a-z]?)*|\b\d{1,3}\.(?=\s+[A-ZÄÖÜ][a-zäöüß])|^\W*\(?\d{1,2}[.)]\s", I)
+
+
+# „2,4 Millionen Euro“: an amount of money, which counts nothing („Wie viele Kindergärten …“).
+MONEY_AMOUNT = re.compile(r"\d[\d.,]*\s*(?:(?:Mio|Mrd)\.?|Millionen|Milliarden|Tausend)?\s*(?:€|Euro\b|EUR\b)", I)
+
+
 def holds(kind: Wanted, sentence: str) -> bool:
     """Whether the sentence holds an answer of that kind (labelled fields count). For a number,
-    the digits of a date or a year do not count („seit Sonntag, 2. November“ is no amount)."""
+    the digits of a date, a year, a clock time, a rule or item reference or an ordinal do not count
+    („seit Sonntag, 2. November“, „nach § 12“, „(1) Der Gemeinderat …“ are no amounts)."""
     label = LABELS.get(kind)
     if label is not None and label.search(sentence):
         return True
     pattern = HAS.get(kind)
-    if kind in (Wanted.NUMBER, Wanted.MONEY):
-        sentence = DATES.sub(" ", sentence)
+    if kind in (Wanted.NUMBER, Wanted.MONEY, Wanted.FREQUENCY):
+        sentence = NOT_AMOUNTS.sub(" ", DATES.sub(" ", sentence))
     return bool(pattern and pattern.search(sentence))
 
 

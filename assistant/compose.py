@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
-from assistant.answer_types import CHECKABLE, GENERIC_COUNTS, TYPED, Wanted, holds, labelled
+from assistant.answer_types import CHECKABLE, GENERIC_COUNTS, MONEY_AMOUNT, TYPED, Wanted, holds, labelled
 from assistant.query import Glossary, QueryPlan
 from assistant.types import Claim, Source
 from index.clean import BULLET, ITEM
@@ -80,18 +80,25 @@ def passage_sentences(hit: Hit) -> list[Candidate]:
 
 
 def quotable(cand: Candidate) -> bool:
-    """Bare headings, lone labels and markup are never quoted: a candidate has two words at least."""
-    return len(re.findall(r"\w{2,}", cand.text)) >= 2
+    """Bare headings, lone labels and markup are never quoted: a candidate has two words at least.
+    Nor is a question in the text („Wo finde ich …?“): it asks, it does not answer (a question and
+    the sentence after it are quoted together, as a pair)."""
+    return len(re.findall(r"\w{2,}", cand.text)) >= 2 and not cand.text.rstrip(" \"'“”»«").endswith("?")
 
 
-def paired(sentences: list[Candidate]) -> list[Candidate]:
+def paired(sentences: list[Candidate], explains: bool = False) -> list[Candidate]:
     """Each sentence, and each with the next one of the same line when both are short: an answer
-    split by the sentence splitter („Vortrag „…“. Lars Brügner, Bürgermeister …“) is whole again."""
+    split by the sentence splitter („Vortrag „…“. Lars Brügner, Bürgermeister …“) is whole again.
+    `explains` (a „warum“ question): a sentence also pairs with a reason in the next paragraph
+    („X wird nicht aktiviert.“ + „Möglicher Hintergrund: …“), which shares no words with the question."""
     out = list(sentences)
     for a, b in zip(sentences, sentences[1:]):
         joined = a.hit.chunk.text[a.start - a.hit.chunk.start:b.end - a.hit.chunk.start]
         introduces = a.text.rstrip().endswith(":") and not b.is_item  # „Schreiben Sie uns an:“ + the addresses
-        if ("\n" not in joined or introduces) and a.words + b.words <= 40:
+        reason = explains and not b.is_item and joined.count("\n") <= 2 and labelled(Wanted.REASON, b.text)
+        if reason and a.words + b.words <= 70:
+            out.append(Candidate(a.hit, joined, a.start, b.end, is_item=a.is_item, stems=a.stems | b.stems, pair=a.text))
+        elif ("\n" not in joined or introduces) and a.words + b.words <= 40:
             out.append(Candidate(a.hit, joined, a.start, b.end, is_item=a.is_item, stems=a.stems | b.stems, pair=a.text))
     return out
 
@@ -142,6 +149,8 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
     """Every quotable sentence of the passages, scored; one candidate per document position."""
     plan = with_names(plan, hits)
     must = measured(plan)
+    # „wie viele Stolpersteine“: the sentence itself counts them (not its title), and money counts nothing
+    counting = plan.wanted == Wanted.NUMBER and must is not None and bool(COUNT_QUESTION.search(plan.question))
     dates = sorted({h.meta.date for h in hits if h.meta.date}, reverse=True)  # newest first
     by_position: dict[tuple[str, int], Candidate] = {}
     for rank, hit in enumerate(hits):
@@ -149,7 +158,7 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
         context = frozenset(tokenize(f"{hit.meta.title} {hit.chunk.section_path} {hit.meta.publisher} {named}"))
         rest = [t for t in plan.key_terms if t.coverage(context) < 1]  # what the document's name does not say
         sentences = passage_sentences(hit)
-        for cand in paired(sentences):
+        for cand in paired(sentences, plan.wanted == Wanted.REASON):
             if not quotable(cand) or glossary.is_injection(cand.text):  # a planted instruction is never repeated
                 continue
             near = set(cand.stems).union(*(s.stems for s in sentences if cand.start - 300 < s.start < cand.end + 300))
@@ -159,8 +168,8 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
             cand.framed = plan.support(set(cand.stems | context | lead))
             cand.focus = plan.support(set(cand.stems | lead), rest) if rest else 0.5
             cand.covered = frozenset(t.word for t in plan.key_terms if t.covered(cand.stems | context))
-            cand.typed = plan.wanted in TYPED and holds(plan.wanted, cand.text) and \
-                (must is None or names(must, cand.stems | lead | context))
+            cand.typed = plan.wanted in TYPED and holds(plan.wanted, MONEY_AMOUNT.sub(" ", cand.text) if counting else cand.text) and \
+                (must is None or names(must, cand.stems | lead | (frozenset() if counting else context)))
             prior = 1 / (1 + 0.25 * rank)  # the passage ranking (dense and BM25 fused) as a prior
             if hit.chunk.doc_id == hits[0].chunk.doc_id:
                 prior += 0.2  # the best-ranked document is the right one far more often than not
@@ -186,6 +195,7 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
     return sorted(by_position.values(), key=lambda c: -c.score)
 
 
+COUNT_QUESTION = re.compile(r"\bwie ?viele|\bwieviele|\bhow many", re.I)
 RECENCY_BONUS = 0.25  # on the passage prior, for the newest document when a question asks „aktuell“ …
 
 

@@ -59,6 +59,13 @@ def council(tmp_path_factory):
     ("Warum wurde die Entscheidung vertagt?", Wanted.REASON),
     ("Wie ist die Abstimmung ausgegangen?", Wanted.VOTE),
     ("Was plant die Gemeinde für das Dorffest?", Wanted.OTHER),
+    ("Wie lange dauerte die geheime Abstimmung?", Wanted.NUMBER),  # about a vote, asking for a duration
+    ("Wann wurde über den Antrag abgestimmt?", Wanted.DATE),
+    ("Wie oft tagt der Ortschaftsrat?", Wanted.FREQUENCY),
+    ("Wann darf der Rat nichtöffentlich beraten?", Wanted.OTHER),  # conditions, not a date
+    ("An welchem Wochentag tagt der Ausschuss?", Wanted.DATE),
+    ("Wie heißt die Bürgermeisterin von Musterdorf?", Wanted.PERSON),
+    ("Wie heißt das neue Baugebiet?", Wanted.OTHER),
 ])
 def test_question_kinds(question, kind):
     assert wanted(question) == kind
@@ -73,6 +80,18 @@ def test_question_kinds(question, kind):
     (Wanted.VOTE, "Die Debatte dauerte zwei Stunden.", False),
     (Wanted.PLACE, "Termine sollen nach Möglichkeit veröffentlicht werden.", False),  # an abstract noun is no place
     (Wanted.PLACE, "Die Sitzung fand im Bürgersaal statt.", True),
+    # digits that count nothing: clock times, rule and item references, ordinals, paragraph numbers
+    (Wanted.NUMBER, "Am 11. September begann um 19 Uhr die Sitzung.", False),
+    (Wanted.NUMBER, "(1) Der Gemeinderat besteht aus dem Bürgermeister und den Gemeinderäten.", False),
+    (Wanted.NUMBER, "Die Unterlagen werden nach § 12 Abs. 2 beigefügt.", False),
+    (Wanted.NUMBER, "Ist er Organmitglied im Sinne des Satzes 1, besteht kein Verbot.", False),
+    (Wanted.NUMBER, "Der 5. Tagesordnungspunkt war das Bürgerbegehren.", False),
+    (Wanted.NUMBER, "Die Vorlagen Nr. 1 und 2 wurden angenommen.", False),
+    (Wanted.NUMBER, "Die Abstimmung dauerte ca. 13 Minuten.", True),
+    (Wanted.FREQUENCY, "Er soll jedoch mindestens einmal im Monat einberufen werden.", True),
+    (Wanted.FREQUENCY, "Der Ausschuss tagt vierteljährlich.", True),
+    (Wanted.FREQUENCY, "Der Ausschuss tagt im Rathaus.", False),
+    (Wanted.DATE, "In der Regel finden Sitzungen donnerstags statt.", True),
 ])
 def test_sentences_that_hold_an_answer_of_a_kind(kind, sentence, has):
     assert holds(kind, sentence) == has
@@ -80,6 +99,7 @@ def test_sentences_that_hold_an_answer_of_a_kind(kind, sentence, has):
 
 def test_labels_say_it_outright():
     assert labelled(Wanted.PLACE, "Ort: Bürgersaal im Rathaus")
+    assert labelled(Wanted.REASON, "Möglicher Hintergrund: Die Software wurde umgestellt.")
     assert labelled(Wanted.VOTE, "Abstimmungsergebnis: 11 Ja-Stimmen")
     assert not labelled(Wanted.PLACE, "Der Ort wurde lange gesucht.")
 
@@ -205,3 +225,36 @@ def test_a_list_after_an_unfinished_lead_in_is_given_with_it(programme):
     positions = [text.find(item) for item in ("Wir wollen Fortschritte", "- beim Radschnellweg", "- bei der Taktverdichtung",
                                               "- beim Umbau des Bahnhofsvorplatzes")]
     assert -1 not in positions and positions == sorted(positions), text
+
+
+LETTERS = """# Leserfragen an die Verwaltung
+
+Eine Leserin fragte: Wo finde ich eine Statistik zu den Muttersprachen in Musterdorf?
+
+Antwort: Beim Amt für Statistik im Rathaus.
+
+Ein Leser fragte nach dem Haushaltsrechner. Der Haushaltsrechner wird 2025 nicht freigeschaltet.
+
+Möglicher Hintergrund: Die Umstellung auf die doppische Buchführung verlangt eine neue Software.
+"""
+
+
+@pytest.fixture(scope="module")
+def letters(tmp_path_factory):
+    settings = indexed_folder(tmp_path_factory.mktemp("letters"), {"leserfragen.md": LETTERS})
+    return build_assistant(settings, build_search_index(settings))
+
+
+def test_a_question_in_the_text_is_not_the_answer(letters):
+    answer = letters.ask("Wo findet man eine Statistik zu Muttersprachen in Musterdorf?")
+    assert "Amt für Statistik" in answer.text and "Wo finde ich" not in answer.text
+
+
+def test_a_labelled_reason_answers_why(letters):
+    answer = letters.ask("Warum wird der Haushaltsrechner 2025 nicht freigeschaltet?")
+    assert "doppische Buchführung" in answer.text
+
+
+def test_a_count_needs_the_counted_thing_in_its_own_sentence(council):
+    # the section is about the Kindergarten and holds a vote count: no count of Kindergärten
+    assert council.ask("Wie viele Kindergärten baut die Gemeinde?").refused
