@@ -89,15 +89,19 @@ def quotable(cand: Candidate) -> bool:
 def paired(sentences: list[Candidate], explains: bool = False) -> list[Candidate]:
     """Each sentence, and each with the next one of the same line when both are short: an answer
     split by the sentence splitter („Vortrag „…“. Lars Brügner, Bürgermeister …“) is whole again.
-    `explains` (a „warum“ question): a sentence also pairs with a reason in the next paragraph
-    („X wird nicht aktiviert.“ + „Möglicher Hintergrund: …“), which shares no words with the question."""
+    `explains` (a „warum“ question): a sentence also pairs with a labelled reason among the next two
+    („X wird nicht aktiviert. (Quelle: …)“ + „Möglicher Hintergrund: …“), which shares no words with
+    the question."""
     out = list(sentences)
-    for a, b in zip(sentences, sentences[1:]):
+    for i, (a, b) in enumerate(zip(sentences, sentences[1:])):
         joined = a.hit.chunk.text[a.start - a.hit.chunk.start:b.end - a.hit.chunk.start]
         introduces = a.text.rstrip().endswith(":") and not b.is_item  # „Schreiben Sie uns an:“ + the addresses
-        reason = explains and not b.is_item and joined.count("\n") <= 2 and labelled(Wanted.REASON, b.text)
-        if reason and a.words + b.words <= 70:
-            out.append(Candidate(a.hit, joined, a.start, b.end, is_item=a.is_item, stems=a.stems | b.stems, pair=a.text))
+        reason = next((r for r in sentences[i + 1:i + 3] if explains and not r.is_item and labelled(Wanted.REASON, r.text)), None)
+        if reason is not None and a.words + reason.words <= 80:
+            text = a.hit.chunk.text[a.start - a.hit.chunk.start:reason.end - a.hit.chunk.start]
+            out.append(Candidate(a.hit, text, a.start, reason.end, is_item=a.is_item,
+                                 stems=frozenset().union(*(s.stems for s in sentences[i:i + 3] if s.end <= reason.end)),
+                                 pair=a.text))
         elif ("\n" not in joined or introduces) and a.words + b.words <= 40:
             out.append(Candidate(a.hit, joined, a.start, b.end, is_item=a.is_item, stems=a.stems | b.stems, pair=a.text))
     return out

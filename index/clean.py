@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from index.lexical import STOPWORDS
 from index.load import LoadedDocument
 from index.readers.base import row_text
 from index.normalise import normalise_text
@@ -52,6 +53,7 @@ MD_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
 MD_LINK = re.compile(r"\[([^\]]+)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
 MD_AUTOLINK = re.compile(r"<((?:https?|mailto):[^<>\s]+)>")
 FILE_LINE = re.compile(r"^(?:[\w.%()-]+\.(?:pdf|docx?|odt|xlsx?|ods|pptx?|jpe?g|png|gif|zip)\s*)+$", re.I)
+HTML_BLOCK = re.compile(r"<(h([1-6])|li)\b[^>]*>(.*?)(?:</(?:h[1-6]|li)>)?", re.I | re.S)
 SENTENCE_END = re.compile(r"[.!?:;…]([\"“”'’»«)]*)$")
 KEEP_HYPHEN_WORDS = {"und", "oder", "bzw.", "sowie", "bis", "als", "wie"}
 URL = re.compile(r"https?://|www\.", re.I)
@@ -156,6 +158,15 @@ def split_units(doc: LoadedDocument, removed: list[str], wrapped: int = 0) -> li
                 units.append(Unit("verbatim", strip_markup(rows[i]), 0, blank))
                 blank = False
             continue
+        html = HTML_BLOCK.fullmatch(raw.strip()) if markdown and "<" in raw else None
+        if html:  # „<h2>Titel</h2>“, „<li>Punkt</li>“ in a Markdown file: structure, not words
+            text = strip_markup(strip_tags(html.group(3)))
+            if text:
+                tag = html.group(1).lower()
+                units.append(Unit("heading", text, int(html.group(2)), blank) if tag.startswith("h")
+                             else Unit("item", "- " + text, 0, blank))
+                blank = tag.startswith("h")
+            continue
         line = strip_tags(raw).strip()
         if not line or (markdown and re.fullmatch(r"[-*_=]{3,}|[-*+]", line)):
             blank = True  # a rule, an empty bullet or nothing: a break between blocks
@@ -236,6 +247,16 @@ def wrap_width(text: str) -> int:
     return width if 50 <= width <= 140 and near >= len(lengths) / 3 else 0
 
 
+LABEL_START = re.compile(r"^[\w-]+(?:\s+[\w-]+)?:\s")  # „Möglicher Hintergrund: …“, „Antwort: …“
+
+
+def starts_sentence(text: str) -> bool:
+    """Whether a paragraph begins a sentence (rather than continuing the one before a blank line):
+    a capitalised article, pronoun, preposition or conjunction, or a label."""
+    first = text.split()[0] if text.split() else ""
+    return bool(LABEL_START.match(text)) or (first[:1].isupper() and first.lower() in STOPWORDS)
+
+
 def repair_breaks(units: list[Unit], markdown: bool, wrapped: int = 0) -> list[Unit]:
     """Rejoin sentences broken by the PDF conversion, and words hyphenated across lines. With a
     wrap width, a long line without final punctuation continues on the next line (no blank between)."""
@@ -252,7 +273,9 @@ def repair_breaks(units: list[Unit], markdown: bool, wrapped: int = 0) -> list[U
                 prev.text, prev.last_line = prev.text[:-1] + unit.text, unit.last_line
                 continue
             continued = wrapped and not unit.after_blank and prev.last_line >= 0.6 * wrapped
-            broken = markdown and seen_heading and prev.kind == "paragraph"  # a converted PDF's sentence split by a blank line
+            # a converted PDF's sentence split by a blank line; not when the next paragraph starts a
+            # sentence of its own („Die Stadtverwaltung …“, „Möglicher Hintergrund: …“)
+            broken = markdown and seen_heading and prev.kind == "paragraph" and not starts_sentence(unit.text)
             if (first[0].islower() and (prev.kind == "paragraph" or not unit.after_blank)) or broken or continued:
                 prev.text, prev.last_line = f"{prev.text} {unit.text}", unit.last_line
                 continue

@@ -147,3 +147,21 @@ def test_plain_text_hyphen_and_join_rules():
     raw = "Ein Satz über die Verkehrs-\n\nwende und das\n\nauch noch.\n\nKultur-\n\nund Freizeit sind wichtig."
     doc = clean(LoadedDocument(DocumentMeta("x", "X"), raw, "text"))
     assert doc.text == "Ein Satz über die Verkehrswende und das auch noch.\n\nKultur- und Freizeit sind wichtig."
+
+
+def test_inline_html_in_markdown_is_structure_and_paragraphs_stay_apart():
+    """Blog exports mix HTML into Markdown: „<h2>“ is a heading, „<li>“ an item; a paragraph without
+    final punctuation is not glued to the next one when that one starts a sentence of its own."""
+    raw = ("# News\n\n<h2>Haushalt und Beteiligung</h2>\nStürmische Zeiten stehen an.\n\n"
+           "\"Der Rechner wird nicht aktiviert.\" (Quelle: Protokoll vom 23.09.2013)\n\n"
+           "Möglicher Hintergrund: Die Buchführung hat sich geändert, so dass eine Anpassung nötig wäre\n\n"
+           "Die Stadtverwaltung bietet selbst einen Ersatz an.\n\n<ul>\n\t<li>Der Stadtrat fordert den Rechner.</li>\n</ul>\n\n"
+           "Ein Satz, der nach dem\n\nUmbruch weitergeht.")
+    doc = clean(LoadedDocument(DocumentMeta("x", "X"), raw, "markdown"))
+    kinds = [(b.kind, b.text[:24]) for b in doc.blocks]
+    assert ("heading", "Haushalt und Beteiligung") in kinds
+    assert ("item", "- Der Stadtrat fordert d") in kinds
+    paragraphs = [b.text for b in doc.blocks if b.kind == "paragraph"]
+    assert any(p.startswith("Möglicher Hintergrund:") for p in paragraphs)
+    assert any(p.startswith("Die Stadtverwaltung") for p in paragraphs)
+    assert "Ein Satz, der nach dem Umbruch weitergeht." in paragraphs  # a broken sentence is still joined
