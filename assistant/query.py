@@ -43,6 +43,9 @@ RECENT = re.compile(r"\b(?:aktuell\w*|derzeit\w*|zurzeit|momentan\w*|jetzt\w*|in
                     r"zuletzt|gegenwärtig\w*|currently|now|latest)\b", re.I)
 # „der OB“, „vom neuen Oberbürgermeister“, „the mayor“: an office named as a person.
 DEFINITE = re.compile(r"der|die|den|dem|des|vom|zum|zur|beim|unser\w*|the", re.I)
+# „Wer ist (der) Bürgermeister von …?“, „Wie heißt die neue Kämmerin?“: a question for an office holder's name.
+HOLDER_QUESTION = re.compile(r"^\W*(?i:(?:und\s+)?(?:wer\s+(?:ist|war|wird|wurde)|wie\s+hei(?:ßt|ßen|sst|eßt|ess))\s+"
+                             r"(?:(?:der|die|denn|eigentlich|jetzt|unser\w*)\s+)*)(?:[a-zäöüß]\w*\s+)?([A-ZÄÖÜ][\w-]*)")
 # „der neue OB“, „die frühere Bürgermeisterin“: which holder of an office a question means.
 CURRENT_ASKED = re.compile(r"(?:neu|amtierend|jetzig|heutig|aktuell|derzeitig|gegenwärtig)(?:e|er|en|em|es)?|new|current", re.I)
 FORMER_ASKED = re.compile(r"(?:ehemalig|früher|vorherig|bisherig|alt|scheidend|damalig|vorig)(?:e|er|en|em|es)?|former|previous", re.I)
@@ -157,6 +160,7 @@ class QueryPlan:
     prefers_recent: bool = False  # „aktuell“, „inzwischen“: newer documents first
     year: str = ""  # „… 2024“: documents of that year first
     holders: dict[str, list[str]] = field(default_factory=dict)  # „OB“ → the names of its holders, current first
+    asks_holder: str = ""  # „Wer ist Bürgermeister von …?“: the office whose holder's name is asked for
 
     def unknown_share(self, knows) -> float:
         """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter');
@@ -264,6 +268,7 @@ class QueryAnalyzer:
             prefers_recent=bool(RECENT.search(resolved)),
             year=(YEAR.findall(resolved) or [""])[-1],
             holders={word: [h.name for h in people] for word, people in offices.items() if not people[0].former},
+            asks_holder=self.asks_holder(resolved),
         )
         plan.key_terms = self.key_terms(self.restore_abbreviations(without_question_phrase(resolved)))
         return plan
@@ -406,6 +411,15 @@ class QueryAnalyzer:
             if people and not any(h.surname.lower() in named for h in people):
                 out[word] = people[:3]
         return out
+
+    def asks_holder(self, question: str) -> str:
+        """The office a question asks the holder's name of („Wer ist der Bürgermeister …?“, „Wie heißt
+        die Kämmerin?“), '' for any other question."""
+        match = HOLDER_QUESTION.match(question)
+        if not match:
+            return ""
+        word = match.group(1)
+        return next((o for o in (office_of(w) for w in [word, *self.mapped(word).split()]) if o), "")
 
     def alternatives(self, word: str, corrected: bool = True, particle: str = "",
                      holders: dict[str, list[Holder]] | None = None) -> set[str]:

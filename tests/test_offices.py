@@ -83,6 +83,7 @@ Sie traf am Morgen die Beschäftigten des Bürgeramts.
 HISTORY = """# Rückblick
 
 Otto Alt ließ 2019 das Hallenbad sanieren. Alt eröffnete das Bad im Sommer.
+Die Kämmerin legte dafür einen Nachtragshaushalt vor.
 """
 
 
@@ -128,3 +129,11 @@ def test_an_office_of_another_place_or_without_article_is_no_person(town):
     assert "Beispiel" not in plan.lexical_query
     assert "Beispiel" in town.analyzer.analyze("Was sagt die Oberbürgermeisterin?").lexical_query
     assert "Beispiel" not in town.analyzer.analyze("Was sagt die Oberbürgermeisterin Beispiel?").lexical_query.split("?")[1]
+
+
+def test_a_question_for_an_office_nobody_is_named_in_is_refused(town):
+    # „die Bürgermeisterin“ without a name, or no Kämmerer at all: the documents do not say who it is
+    answer = town.ask("Wer ist die Kämmerin von Musterstadt?")
+    assert answer.refused and "niemanden" in answer.text
+    answer = town.ask("Wie heißt die Oberbürgermeisterin?")
+    assert not answer.refused and "Petra Beispiel" in answer.text
