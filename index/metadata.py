@@ -37,6 +37,7 @@ DOC_TYPES = [
     ("Rede", r"\brede\b|ansprache|grußwort"),
     ("Pressemitteilung", r"pressemitteilung|pressemeldung|medieninformation|presseinformation"),
     ("Bericht", r"bericht aus|sitzungsbericht|bericht der|jahresbericht|\bbericht\b"),
+    ("Geschäftsordnung", r"geschäftsordnung"),
     ("Satzung", r"\bsatzung\b|verordnung"),
 ]
 ORGANISATION = re.compile(
@@ -44,6 +45,7 @@ ORGANISATION = re.compile(
     r"Stadtverwaltung|Stadt|Gemeinde|Landkreis|Bezirksamt|Liste)\s+[A-ZÄÖÜ0-9][\w.'/&-]*(?:\s+(?:[A-ZÄÖÜ0-9][\w.'/&-]*|und|der|die|für))*)")
 SIGNATURE_ROLE = re.compile(r"(?i)\b(sprecher\w*|vorsitzende\w*|bürgermeister\w*|fraktionsvorsitz\w*|pressestelle|"
                             r"geschäftsführer\w*|stadtrat|stadträtin|ratsmitglied|ortsvorsteher\w*)\b")
+OPENING = 400  # characters of the text in which a word names the document's own kind
 HEADING = re.compile(r"^\s{0,3}#{1,3}\s+(.+?)\s*#*\s*$")
 ORIGINS = ("manifest", "file", "inferred", "default")
 
@@ -89,6 +91,13 @@ def dateline(text: str) -> str:
     return ""
 
 
+def is_slug(title) -> bool:
+    """A CMS file name standing in for a title: one token of letters, digits, „_“ or „-“ with a digit
+    or an underscore in it („Post_413“, „haushaltsrede_2024“)."""
+    title = str(title or "").strip()
+    return bool(re.fullmatch(r"[\w-]+", title)) and bool(re.search(r"[\d_]", title)) and not title.isdigit()
+
+
 def first_heading(text: str, fmt_markdown: bool) -> str:
     """The first heading (Markdown `#`), else a short first line that reads like a title."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -105,8 +114,9 @@ def first_heading(text: str, fmt_markdown: bool) -> str:
 
 
 def guess_type(title: str, text: str) -> str:
-    """The kind of document its title (else its opening) names, or ''."""
-    for where in (title, text[:1500]):
+    """The kind of document its title (else its opening lines) names, or ''. A word further down
+    („Genehmigung der letzten Niederschrift“, „Quelle: Protokoll …“) names another document."""
+    for where in (title, text[:OPENING]):
         low = where.lower()
         for name, pattern in DOC_TYPES:
             if re.search(pattern, low):
@@ -141,7 +151,8 @@ def resolve_meta(doc_id: str, path: Path, entry: dict | None, extracted) -> Docu
     for key, name in (("title", "title"), ("publisher", "publisher"), ("date", "date"), ("doc_type", "type")):
         put(key, entry.get(name), "manifest")
     markdown = extracted.fmt == "markdown"
-    put("title", found.get("title"), f"file:{extracted.origins.get('title', '')}")
+    if not is_slug(found.get("title", "")):  # „Post_413“, „haushaltsrede-2024“: a file name, not a title
+        put("title", found.get("title"), f"file:{extracted.origins.get('title', '')}")
     put("title", first_heading(extracted.text, markdown), "inferred:erste Überschrift")
     put("publisher", found.get("publisher"), f"file:{extracted.origins.get('publisher', '')}")
     put("publisher", found.get("author"), f"file:{extracted.origins.get('author', '')} (Autor)")

@@ -85,6 +85,23 @@ def test_front_matter_gives_title_date_author_and_never_enters_the_text(folder):
     assert doc.text.startswith("Der Rat möge beschließen")
 
 
+def test_german_front_matter_keys_and_slug_titles(tmp_path):
+    """„titel“, „gueltig_ab“, „gemeinde“ as council sites write them; a file name as title
+    („Post_413“) gives way to the first heading; a kind word deep in the text names another document."""
+    docs = tmp_path / "regeln"
+    docs.mkdir()
+    (docs / "go.md").write_text("---\ntitel: Geschäftsordnung des Gemeinderats\ngemeinde: Musterdorf\n"
+                                "gueltig_ab: 2018-04-12\n---\n\n# Geschäftsordnung\n\n§ 1 Der Gemeinderat tagt monatlich.\n",
+                                encoding="utf-8")
+    (docs / "post.md").write_text("---\nlayout: default\ntitle: Post_413\n---\n\n# Neues vom Haushaltsrechner\n\n"
+                                  + "Der Rechner bleibt aus. " * 30 + "\n\nQuelle: Protokoll des Forums.\n", encoding="utf-8")
+    found = metas(docs)
+    go, post = found["go"].meta, found["post"].meta
+    assert (go.title, go.date, go.publisher, go.doc_type) == ("Geschäftsordnung des Gemeinderats", "2018-04-12",
+                                                             "Gemeinde Musterdorf", "Geschäftsordnung")
+    assert post.title == "Neues vom Haushaltsrechner" and post.doc_type == "Dokument"
+
+
 def test_html_metadata_gives_title_date_and_site(folder):
     doc = metas(folder)["seite"]
     assert doc.meta.title == "Neues Hallenbad eröffnet" and doc.meta.date == "2025-06-02"

@@ -19,13 +19,20 @@ FRONT_MATTER = re.compile(r"\A(?:---|\+\+\+)[ \t]*\n.*?\n(?:---|\+\+\+|\.\.\.)[ 
 # Keys that Jekyll, Hugo, Astro, Pandoc and CMS exports use, by the field they fill.
 KEYS = {
     "title": ("title", "titel", "name", "headline"),
-    "date": ("date", "datum", "pubdate", "pub_date", "published", "publishdate", "publish_date", "created", "stand"),
+    "date": ("date", "datum", "pubdate", "pub_date", "published", "publishdate", "publish_date", "created", "stand",
+             "veroeffentlicht", "veröffentlicht", "beschlossen", "beschlussdatum", "sitzungsdatum", "gueltig_ab", "gültig_ab",
+             "valid_from"),
     "author": ("author", "autor", "autorin", "authors", "by", "verfasser"),
     "publisher": ("publisher", "herausgeber", "organisation", "organization", "partei", "fraktion", "source", "site"),
     "doc_type": ("type", "typ", "art", "doctype", "kind", "category", "kategorie"),
     "reference": ("reference", "aktenzeichen", "drucksache", "vorlage", "nummer"),
     "description": ("description", "summary", "beschreibung", "teaser"),
 }
+
+
+# Front-matter keys naming the body a text belongs to, with the word that names its kind.
+PLACE_KEYS = (("gemeinde", "Gemeinde"), ("stadt", "Stadt"), ("kommune", "Kommune"), ("landkreis", "Landkreis"),
+              ("kreis", "Kreis"), ("bezirk", "Bezirk"))
 
 
 def read_text(data: bytes, markdown: bool) -> Extracted:
@@ -50,5 +57,11 @@ def read_text(data: bytes, markdown: bool) -> Extracted:
                 value = ", ".join(str(v) for v in value if isinstance(v, (str, int, float)))
             if isinstance(value, (str, int, float)) or hasattr(value, "isoformat"):
                 out.found(key, value.isoformat() if hasattr(value, "isoformat") else value, "Front Matter")
+                break
+    if "publisher" not in out.metadata:  # „gemeinde: Bad Boll“: the body the text belongs to
+        for name, label in PLACE_KEYS:
+            value = lowered.get(name)
+            if isinstance(value, str) and value.strip():
+                out.found("publisher", f"{label} {value.strip()}", "Front Matter")
                 break
     return out
