@@ -403,7 +403,8 @@ def lead_in(meta, is_comment: bool) -> str:
         return f"Ein Leserkommentar unter dem Beitrag „{meta.title}“{f' ({date})' if date else ''} lautet:"
     if meta.cite_as:
         return f"{meta.cite_as}{f' ({date})' if date else ''} heißt es:"
-    about = ", ".join(p for p in (meta.publisher if meta.publisher != "unbekannt" else "", date) if p)
+    who = [meta.author] if meta.author and meta.author not in meta.publisher else []  # the speaker of a signed speech
+    about = ", ".join(p for p in (*who, meta.publisher if meta.publisher != "unbekannt" else "", date) if p)
     return f"In „{meta.title}“{f' ({about})' if about else ''} heißt es:"
 
 

@@ -43,7 +43,7 @@ DOC_TYPES = [
 ORGANISATION = re.compile(
     r"\b((?:Ratsfraktion|Fraktion|Partei|Ortsverband|Kreisverband|Stadtverband|Ortsbeirat|Bezirksvertretung|Bürgerinitiative|"
     r"Stadtverwaltung|Stadt|Gemeinde|Landkreis|Bezirksamt|Liste)\s+[A-ZÄÖÜ0-9][\w.'/&-]*(?:\s+(?:[A-ZÄÖÜ0-9][\w.'/&-]*|und|der|die|für))*)")
-SIGNATURE_ROLE = re.compile(r"(?i)\b(sprecher\w*|vorsitzende\w*|bürgermeister\w*|fraktionsvorsitz\w*|pressestelle|"
+SIGNATURE_ROLE = re.compile(r"(?i)\b\w*?(sprecher\w*|vorsitzende\w*|bürgermeister\w*|fraktionsvorsitz\w*|pressestelle|"
                             r"geschäftsführer\w*|stadtrat|stadträtin|ratsmitglied|ortsvorsteher\w*)\b")
 OPENING = 400  # characters of the text in which a word names the document's own kind
 HEADING = re.compile(r"^\s{0,3}#{1,3}\s+(.+?)\s*#*\s*$")
@@ -136,6 +136,20 @@ def signed_by(text: str) -> str:
     return ""
 
 
+SIGNER = re.compile(r"(?:(?:Dr\.|Prof\.)\s+)*[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?(?:\s+[A-ZÄÖÜ][a-zäöüß]+(?:-[A-ZÄÖÜ][a-zäöüß]+)?){1,2}")
+
+
+def signer(text: str) -> str:
+    """The person who signs at the end: a name on the line above the signature's role
+    („Christine Fischer“ over „Fraktionssprecherin der Liste …“), or ''."""
+    tail = [re.sub(r"<[^>]+>", "", line).strip() for line in text.strip().splitlines()[-5:]]
+    tail = [line for line in tail if line]
+    for above, line in zip(tail, tail[1:]):
+        if SIGNATURE_ROLE.search(line) and SIGNER.fullmatch(above.rstrip(",")):
+            return above.rstrip(",")
+    return ""
+
+
 def resolve_meta(doc_id: str, path: Path, entry: dict | None, extracted) -> DocumentMeta:
     """Manifest entry, then the file's own metadata, then what the text shows, then defaults."""
     entry = entry or {}
@@ -179,7 +193,7 @@ def resolve_meta(doc_id: str, path: Path, entry: dict | None, extracted) -> Docu
         speaker=str(entry.get("speaker") or ""),
         actors=tuple((str(a["name"]), tuple(str(m) for m in a.get("match") or (a["name"],)))
                      for a in entry.get("actors") or () if isinstance(a, dict) and a.get("name")),
-        author=found.get("author", ""), reference=str(entry.get("reference") or found.get("reference", "")),
+        author=found.get("author", "") or signer(extracted.text), reference=str(entry.get("reference") or found.get("reference", "")),
         origins=tuple(sorted((k, v.rstrip(":")) for k, v in origins.items())),
         ocr=bool(getattr(extracted, "ocr", False)),
     )

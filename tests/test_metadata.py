@@ -102,6 +102,18 @@ def test_german_front_matter_keys_and_slug_titles(tmp_path):
     assert post.title == "Neues vom Haushaltsrechner" and post.doc_type == "Dokument"
 
 
+def test_the_signer_of_a_speech_is_its_author(tmp_path):
+    from assistant.compose import lead_in
+
+    docs = tmp_path / "reden"
+    docs.mkdir()
+    (docs / "rede.md").write_text("# Haushaltsrede 2024\n\nWir stimmen dem Haushalt nicht zu.\n\nVielen Dank.\n\n"
+                                  "Erika Beispiel<br>\nFraktionssprecherin der Liste Bürger für Musterdorf\n", encoding="utf-8")
+    meta = metas(docs)["rede"].meta
+    assert meta.author == "Erika Beispiel" and meta.publisher == "Liste Bürger für Musterdorf"
+    assert lead_in(meta, False) == "In „Haushaltsrede 2024“ (Erika Beispiel, Liste Bürger für Musterdorf) heißt es:"
+
+
 def test_html_metadata_gives_title_date_and_site(folder):
     doc = metas(folder)["seite"]
     assert doc.meta.title == "Neues Hallenbad eröffnet" and doc.meta.date == "2025-06-02"
