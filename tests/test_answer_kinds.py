@@ -104,6 +104,12 @@ def test_labels_say_it_outright():
     assert not labelled(Wanted.PLACE, "Der Ort wurde lange gesucht.")
 
 
+def test_the_words_that_ask_for_a_kind_of_answer_are_not_its_topic():
+    from assistant.answer_types import without_question_phrase
+    assert "Anteil" not in without_question_phrase("Welchen Anteil hat der Verkehr an den Emissionen?")
+    assert "Wochentag" not in without_question_phrase("An welchem Wochentag tagt der Rat?")
+
+
 def test_counted_noun_and_plural_lists():
     assert counted_noun("Wie viele Sitze hat die SPD?") == "Sitze"
     assert asks_for_many("Welche Maßnahmen plant die Gemeinde?")
