@@ -139,7 +139,7 @@ class Assistant:
             return REFUSAL
         if e.unknown > a.max_unknown_share and e.dense < a.rescue_dense:
             return REFUSAL
-        if plan.asks_holder and not self.index.offices.holders(plan.asks_holder):
+        if plan.asks_holder and not self.index.offices.holders(plan.asks_holder, place=plan.holder_place):
             return f"Die Dokumente nennen niemanden mit Namen in diesem Amt. {REFUSAL}"
         if plan.wanted in CHECKABLE and e.typed < a.min_typed_support:
             return (f"Die Dokumente sprechen zwar über das Thema, nennen aber {MISSING_TEXT[plan.wanted]} dazu. "

@@ -46,6 +46,7 @@ DEFINITE = re.compile(r"der|die|den|dem|des|vom|zum|zur|beim|unser\w*|the", re.I
 # „Wer ist (der) Bürgermeister von …?“, „Wie heißt die neue Kämmerin?“: a question for an office holder's name.
 HOLDER_QUESTION = re.compile(r"^\W*(?i:(?:und\s+)?(?:wer\s+(?:ist|war|wird|wurde)|wie\s+hei(?:ßt|ßen|sst|eßt|ess))\s+"
                              r"(?:(?:der|die|denn|eigentlich|jetzt|unser\w*)\s+)*)(?:[a-zäöüß]\w*\s+)?([A-ZÄÖÜ][\w-]*)")
+HOLDER_PLACE = re.compile(r"\b(?:von|in|der Stadt|der Gemeinde|des Kreises)\s+([A-ZÄÖÜ][\wäöüß-]+)")
 # „der neue OB“, „die frühere Bürgermeisterin“: which holder of an office a question means.
 CURRENT_ASKED = re.compile(r"(?:neu|amtierend|jetzig|heutig|aktuell|derzeitig|gegenwärtig)(?:e|er|en|em|es)?|new|current", re.I)
 FORMER_ASKED = re.compile(r"(?:ehemalig|früher|vorherig|bisherig|alt|scheidend|damalig|vorig)(?:e|er|en|em|es)?|former|previous", re.I)
@@ -161,6 +162,7 @@ class QueryPlan:
     year: str = ""  # „… 2024“: documents of that year first
     holders: dict[str, list[str]] = field(default_factory=dict)  # „OB“ → the names of its holders, current first
     asks_holder: str = ""  # „Wer ist Bürgermeister von …?“: the office whose holder's name is asked for
+    holder_place: str = ""  # … and the place it names („Heuweiler“)
 
     def unknown_share(self, knows) -> float:
         """Weighted share of key nouns and names that occur nowhere in the corpus ('Hamburg', 'Wetter');
@@ -269,6 +271,7 @@ class QueryAnalyzer:
             year=(YEAR.findall(resolved) or [""])[-1],
             holders={word: [h.name for h in people] for word, people in offices.items() if not people[0].former},
             asks_holder=self.asks_holder(resolved),
+            holder_place=(HOLDER_PLACE.search(resolved) or [None, ""])[1] if self.asks_holder(resolved) else "",
         )
         plan.key_terms = self.key_terms(self.restore_abbreviations(without_question_phrase(resolved)))
         return plan
@@ -407,7 +410,8 @@ class QueryAnalyzer:
             if place and not self.knows_word(place):
                 continue
             era = "former" if FORMER_ASKED.fullmatch(before) else "current" if CURRENT_ASKED.fullmatch(before) else ""
-            people = list({h.surname: h for o in sorted(offices) for h in self.index.offices.holders(o, era)}.values())
+            where = place if place and place != before else ""  # „von Heuweiler“: not the holders placed elsewhere
+            people = list({h.surname: h for o in sorted(offices) for h in self.index.offices.holders(o, era, where)}.values())
             if people and not any(h.surname.lower() in named for h in people):
                 out[word] = people[:3]
         return out

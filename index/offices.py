@@ -47,6 +47,9 @@ NAME_BEFORE = re.compile(rf"(?<![\wäöüß-])(?P<name>{NAME})(?:,|[^\S\n]+als)[
                          rf"(?:[A-ZÄÖÜ][\wäöüß]*s[^\S\n]+)?(?P<mark>{FORMER}|{CURRENT})?[^\S\n]*\Z")
 # … and what it is called: „der scheidende OB“, „die neue Rechts- und Ordnungsdezernentin“.
 MARK_BEFORE = re.compile(rf"\b(?P<mark>{FORMER}|{CURRENT})[^\S\n]+(?:[A-ZÄÖÜ][\wäöüß]*-?[^\S\n]+(?:und[^\S\n]+)?)?\Z")
+# … and where: „Bürgermeister Gemeinde Vörstetten“, „Bürgermeisterin der Stadt Viersen“, „Landrat des Kreises Kleve“.
+PLACE_AFTER = re.compile(r"[^\S\n]+(?:(?:der|des)[^\S\n]+)?(?:Stadt|Gemeinde|Kreis(?:es)?|Landkreis(?:es)?|Bezirk(?:s|es)?|"
+                         r"Ortsgemeinde|Verbandsgemeinde|von|in|für)[^\S\n]+([A-ZÄÖÜ][\wäöüß-]+)")
 LOOK_BACK = 100  # characters before an office word in which its name or epithet may stand
 ANY_OFFICE = re.compile(rf"(?i:{_HEAD})|\b(?:OBM?|BM)\b")
 ABBREVIATION = re.compile(r"\b(?:OBM?|BM)\b")
@@ -79,17 +82,18 @@ class Mention:
     name: str  # as written: „Alexander Kalouti“ or „Kalouti“
     former: bool = False  # called „scheidend“, „ehemalig“, „Alt-“ … here
     current: bool = False  # called „neu“, „amtierend“, „designiert“ … here
+    place: str = ""  # the place of the office when named with it („Bürgermeister Gemeinde Vörstetten“)
 
     @property
     def surname(self) -> str:
         return self.name.split()[-1]
 
     def to_list(self) -> list:
-        return [self.office, self.name, int(self.former), int(self.current)]
+        return [self.office, self.name, int(self.former), int(self.current), self.place]
 
     @classmethod
     def from_list(cls, row) -> "Mention":
-        return cls(str(row[0]), str(row[1]), bool(row[2]), bool(row[3]))
+        return cls(str(row[0]), str(row[1]), bool(row[2]), bool(row[3]), str(row[4]) if len(row) > 4 else "")
 
 
 def _office_words(text: str) -> list[tuple[int, int]]:
@@ -126,12 +130,15 @@ def office_mentions(text: str) -> list[Mention]:
         seen.add(ws)
         mark = MARK_BEFORE.search(text, max(start, ws - LOOK_BACK), ws)
         alt = text[ws:we].startswith("Alt-")
-        for m in (NAME_AFTER.match(text, we, end), APPOSITION.match(text, we, end)):
+        at = PLACE_AFTER.match(text, we, end)
+        place = at.group(1) if at else ""
+        named = None if at else NAME_AFTER.match(text, we, end)  # „Bürgermeister Gemeinde Vörstetten“ is a place
+        for m in (named, APPOSITION.match(text, we, end)):
             if m:
-                _add(found, m, office, mark.group("mark") if mark else "", alt or _retired(text, m.end()), nouns)
+                _add(found, m, office, mark.group("mark") if mark else "", alt or _retired(text, m.end()), nouns, place)
         m = NAME_BEFORE.search(text, max(start, ws - LOOK_BACK), ws)
         if m:
-            _add(found, m, office, m.group("mark") or "", alt, nouns)
+            _add(found, m, office, m.group("mark") or "", alt, nouns, place)
     return [found[key] for key in sorted(found)]
 
 
@@ -139,14 +146,14 @@ def _retired(text: str, end: int) -> bool:
     return bool(re.match(r"[^\S\n]*\(?a\.[^\S\n]?D\.", text[end:end + 8]))  # „Otto Alt a. D.“
 
 
-def _add(found: dict, m: re.Match, office: str, mark: str, retired: bool, nouns: set[str]) -> None:
+def _add(found: dict, m: re.Match, office: str, mark: str, retired: bool, nouns: set[str], place: str = "") -> None:
     words = [w for w in m.group("name").split() if w not in ("Dr.", "Prof.")]
     while len(words) > 1 and words[0].lower() in STOPWORDS:  # „Mit Beispiel als OB“
         words.pop(0)
     if office_of(words[0]) or office_of(words[-1]) or (len(words) > 1 and words[0] in nouns):
         return
     former = retired or bool(re.fullmatch(FORMER, mark, re.I))
-    found.setdefault((m.start("name"), office), Mention(office, " ".join(words), former, bool(mark) and not former))
+    found.setdefault((m.start("name"), office), Mention(office, " ".join(words), former, bool(mark) and not former, place))
 
 
 @cache
@@ -162,6 +169,7 @@ class Holder:
     latest: str  # date of the newest document naming them with the office ('' when undated)
     mentions: int
     former: bool  # called a former holder, and not called the new one in a newer document
+    places: frozenset[str] = frozenset()  # where the documents say the office is („Vörstetten“), if they do
 
 
 class OfficeHolders:
@@ -182,7 +190,9 @@ class OfficeHolders:
             if len(m.name.split()) == 1 and m.surname not in full_names:
                 continue  # „dem Oberbürgermeister Fragen stellen“: a lone capitalised word is a name
                 # only when the documents also give it with a first name
-            entry = table.setdefault(m.office, {}).setdefault(m.surname, ["", 0, "", ""])
+            entry = table.setdefault(m.office, {}).setdefault(m.surname, ["", 0, "", "", set()])
+            if m.place:
+                entry[4].add(m.place)
             entry[0] = max(entry[0], date)
             entry[1] += 1
             if m.former:
@@ -190,22 +200,24 @@ class OfficeHolders:
             if m.current:
                 entry[3] = max(entry[3], date) or "-"
         self._table = {
-            office: [Holder(max(names[s], key=len), s, latest, count, bool(former) and not current > former)
-                     for s, (latest, count, former, current) in people.items()]
+            office: [Holder(max(names[s], key=len), s, latest, count, bool(former) and not current > former, frozenset(places))
+                     for s, (latest, count, former, current, places) in people.items()]
             for office, people in table.items()}
 
     def offices(self) -> list[str]:
         return sorted(self._table)
 
-    def holders(self, office: str, era: str = "") -> list[Holder]:
+    def holders(self, office: str, era: str = "", place: str = "") -> list[Holder]:
         """The people who held `office` (or an office whose title ends in it: „dezernent“ covers
         „ordnungsdezernent“), the current holder first: not called former, named in the newest
         document, named most often. `era`: "current" for the current holder only, "former" for the
-        former ones only."""
+        former ones only. `place`: leave out holders the documents place elsewhere."""
         people: dict[str, Holder] = {}
         for name, holders in self._table.items():
             if name == office or name.endswith(office):
                 for h in holders:
+                    if place and h.places and place not in h.places:
+                        continue
                     known = people.get(h.surname)
                     if known is None or (h.latest, h.mentions) > (known.latest, known.mentions):
                         people[h.surname] = h

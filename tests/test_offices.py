@@ -61,6 +61,14 @@ def test_the_current_holder_is_the_one_not_called_former_and_named_latest():
     assert holders.holders("landrat") == []
 
 
+def test_the_place_of_an_office_is_kept():
+    text = "Vortrag: Lars Brügner, Bürgermeister Gemeinde Vörstetten\nDie Bürgermeisterin der Stadt Viersen, Sabine Muster, sprach."
+    assert [(m.name, m.place) for m in office_mentions(text)] == [("Lars Brügner", "Vörstetten"), ("Sabine Muster", "Viersen")]
+    holders = OfficeHolders([("2015-10-22", office_mentions(text))])
+    assert [h.name for h in holders.holders("bürgermeister", place="Heuweiler")] == []
+    assert [h.name for h in holders.holders("bürgermeister", place="Viersen")] == ["Sabine Muster"]
+
+
 def test_a_holder_called_new_again_is_current_again():
     holders = OfficeHolders([
         ("2015-01-01", [Mention("landrat", "Eva Zweimal", former=True)]),
