@@ -9,6 +9,7 @@ metadata once (manifest entry first, then what the file says, then what the text
 from __future__ import annotations
 
 import logging
+from collections import Counter
 import signal
 import threading
 from contextlib import contextmanager
@@ -24,7 +25,7 @@ from index.options import ReadingLimits
 
 log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
-                      ".pdf": "pdf", ".docx": "docx", ".odt": "odt"}
+                      ".pdf": "pdf", ".docx": "docx", ".odt": "odt", ".rtf": "rtf"}
 MANIFEST_NAME = "documents.yaml"
 
 
@@ -35,6 +36,7 @@ class SourceFile:
     path: Path
     entry: dict | None = None
     root: Path | None = None  # the folder (or file) it was found under: the document's source
+    unique_id: str = ""  # set by `discover` when another file has the same name stem
 
     @property
     def source(self) -> str:
@@ -43,7 +45,7 @@ class SourceFile:
     @property
     def doc_id(self) -> str:
         """Known before the file is read, so an unreadable file still counts as seen."""
-        return str((self.entry or {}).get("id") or slugify(self.path.stem))
+        return str((self.entry or {}).get("id") or self.unique_id or slugify(self.path.stem))
 
 
 @dataclass(frozen=True)
@@ -96,7 +98,23 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[tuple[Path, str]
                 refused.append((path, "liegt außerhalb des eingelesenen Ordners"))
                 continue
             found.append(SourceFile(path, manifest.get(path.name) if path.parent == root else None, root))
-    return found, refused
+    return distinct_ids(found), refused
+
+
+def distinct_ids(found: list[SourceFile]) -> list[SourceFile]:
+    """Files without a manifest id whose names give the same id („2023/Niederschrift.pdf“ and
+    „2024/Niederschrift.pdf“, „Antrag.pdf“ and „Antrag.docx“) get ids from their path below the
+    folder, with the file type when that is still not enough: the same for every ingest."""
+    counts = Counter(s.doc_id for s in found)
+    out = []
+    for s in found:
+        if counts[s.doc_id] > 1 and not (s.entry or {}).get("id"):
+            rel = s.path.relative_to(s.root) if s.root and s.root != s.path else Path(s.path.name)
+            s = replace(s, unique_id=slugify(str(rel.with_suffix(""))))
+        out.append(s)
+    counts = Counter(s.doc_id for s in out)
+    return [replace(s, unique_id=slugify(str(s.path.relative_to(s.root) if s.root and s.root != s.path else s.path.name)))
+            if s.unique_id and counts[s.doc_id] > 1 else s for s in out]
 
 
 @contextmanager
@@ -141,6 +159,10 @@ def extract(kind: str, data: bytes, limits: ReadingLimits):
         from index.readers.office import read_odt
 
         return read_odt(data, limits)
+    if kind == "rtf":
+        from index.readers.rtf import read_rtf
+
+        return read_rtf(data)
     raise DocumentUnreadable(f"Dateityp '{kind}' wird nicht unterstützt")
 
 

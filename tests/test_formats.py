@@ -61,6 +61,13 @@ def blank_scan() -> bytes:
     return out.getvalue()
 
 
+# An RTF export as word processors write it: code page 1252, escaped umlauts, an info group.
+RTF = (rb"{\rtf1\ansi\ansicpg1252\deff0{\fonttbl{\f0 Arial;}}{\info{\title Geb\'fchrensatzung Friedhof}"
+       rb"{\author Gemeinde Musterdorf}{\creatim\yr2023\mo3\dy9\hr10\min0}}\f0\fs24 "
+       rb"Satzung \'fcber die Friedhofsgeb\'fchren\par\par \'a7 1 Die Geb\'fchr f\'fcr ein Urnengrab betr\'e4gt "
+       rb"850 Euro.\par}")
+
+
 @pytest.fixture(scope="module")
 def council(tmp_path_factory):
     root = tmp_path_factory.mktemp("formats")
@@ -71,6 +78,8 @@ def council(tmp_path_factory):
     (folder / "feuerwache.pdf").write_bytes(scanned_pdf())
     (folder / "haushalt.pdf").write_bytes(vote_pdf())
     (folder / "kaputt.docx").write_bytes(b"PK\x03\x04 abgeschnitten")
+    (folder / "friedhof.rtf").write_bytes(RTF)
+    (folder / "kaputt.rtf").write_bytes(b"kein RTF")
     (folder / "leer-gescannt.pdf").write_bytes(blank_scan())
     settings = load_settings(data_dir=root / "data", corpus_dir=folder, embedding={"mode": "fake"})
     report = run_ingest(settings, progress=False)
@@ -80,10 +89,10 @@ def council(tmp_path_factory):
 def test_bad_files_are_skipped_with_a_reason(council):
     report, _ = council
     skipped = {path.rsplit("/", 1)[-1]: reason for path, reason in report.skipped}
-    assert set(skipped) == {"kaputt.docx", "leer-gescannt.pdf"}
+    assert set(skipped) == {"kaputt.docx", "kaputt.rtf", "leer-gescannt.pdf"}
     assert "Office" in skipped["kaputt.docx"] or "DOCX" in skipped["kaputt.docx"]
     assert "Texterkennung" in skipped["leer-gescannt.pdf"]
-    assert sorted(report.added) == ["feuerwache", "haushalt", "radwege", "spielplatz"]
+    assert sorted(report.added) == ["feuerwache", "friedhof", "haushalt", "radwege", "spielplatz"]
 
 
 @pytest.mark.parametrize("question,doc_id,fact,section", [
@@ -92,6 +101,7 @@ def test_bad_files_are_skipped_with_a_reason(council):
     ("Bis wann soll der Spielplatz am Lindenweg saniert werden?", "spielplatz", "Sommer 2026", "Antrag: Spielplatz am Lindenweg"),
     ("Wie viele Ja-Stimmen hatte die SPD zum Haushalt?", "haushalt", "Ja: 14", ""),
     ("Was empfiehlt der Bauausschuss zur Feuerwache Ost?", "feuerwache", "Feuerwache Ost", ""),
+    ("Was kostet ein Urnengrab?", "friedhof", "850 Euro", ""),
 ])
 def test_each_format_answers_and_is_cited_with_its_section(council, question, doc_id, fact, section):
     _, assistant = council
@@ -122,3 +132,10 @@ def test_pdf_without_text_layer_and_without_ocr_says_so(tmp_path):
     text_pdf = tmp_path / "text.pdf"
     text_pdf.write_bytes(make_pdf(["Fraktion    Ja    Nein", "SPD    3    1", "CDU    2    2"]))
     assert "Fraktion: SPD; Ja: 3; Nein: 1." in load_file(text_pdf).text
+
+
+def test_rtf_gives_text_with_umlauts_and_its_info(council):
+    _, assistant = council
+    meta = assistant.index.meta("friedhof")
+    assert (meta.title, meta.publisher, meta.date) == ("Gebührensatzung Friedhof", "Gemeinde Musterdorf", "2023-03-09")
+    assert "Satzung über die Friedhofsgebühren" in assistant.index.documents["friedhof"].text

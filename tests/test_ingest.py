@@ -351,3 +351,21 @@ def test_two_files_with_one_document_id_stop_the_ingest_before_anything_is_writt
     with pytest.raises(DocumentUnreadable, match="zwei Dateien haben die Dokument-ID 'vorlage'"):
         ingest([folder], store, embedder, tmp_path / "data", progress=False)
     assert store.all_documents() == [] and store.chunks().count() == 0
+
+
+def test_files_with_the_same_name_in_subfolders_or_two_formats_get_distinct_ids(tmp_path):
+    """A council archive repeats file names („2023/Niederschrift.txt“, „2024/Niederschrift.txt“) and
+    publishes one paper in two formats: every file is indexed under an id of its own, the same on
+    every run, instead of stopping the ingest."""
+    from index.load import discover
+
+    folder = tmp_path / "archiv"
+    for sub in ("2023", "2024"):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / "Niederschrift.txt").write_text(f"Sitzung {sub}: Der Rat tagte.\n", encoding="utf-8")
+    (folder / "Antrag.txt").write_text("Antrag als Text.\n", encoding="utf-8")
+    (folder / "Antrag.md").write_text("# Antrag\n\nAntrag als Markdown.\n", encoding="utf-8")
+    (folder / "Haushalt.txt").write_text("Der Haushalt.\n", encoding="utf-8")
+    ids = sorted(s.doc_id for s in discover([folder])[0])
+    assert ids == ["2023-niederschrift", "2024-niederschrift", "antrag-md", "antrag-txt", "haushalt"]
+    assert sorted(s.doc_id for s in discover([folder])[0]) == ids
