@@ -173,7 +173,8 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
             cand.focus = plan.support(set(cand.stems | lead), rest) if rest else 0.5
             cand.covered = frozenset(t.word for t in plan.key_terms if t.covered(cand.stems | context))
             cand.typed = plan.wanted in TYPED and holds(plan.wanted, MONEY_AMOUNT.sub(" ", cand.text) if counting else cand.text) and \
-                (must is None or names(must, cand.stems | lead | (frozenset() if counting else context)))
+                (must is None or names(must, cand.stems | lead | (frozenset() if counting else context))) and \
+                (not plan.asks_next or upcoming(cand.text, hit.meta.date))
             prior = 1 / (1 + 0.25 * rank)  # the passage ranking (dense and BM25 fused) as a prior
             if hit.chunk.doc_id == hits[0].chunk.doc_id:
                 prior += 0.2  # the best-ranked document is the right one far more often than not
@@ -197,6 +198,19 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
             if key not in by_position or by_position[key].score < cand.score:
                 by_position[key] = cand
     return sorted(by_position.values(), key=lambda c: -c.score)
+
+
+UPCOMING = re.compile(r"\b(?:nächste[nrsm]?|kommende[nrsm]?|folgende[nrsm]?|künftig\w*|geplant\w*|voraussichtlich|"
+                      r"anschließend|demnächst|bald)\b", re.I)
+
+
+def upcoming(sentence: str, doc_date: str) -> bool:
+    """Whether a sentence can say when something comes next: it says „nächste/geplant/künftig …“ or
+    names a year after its document's (the date a report gives for itself is past)."""
+    if UPCOMING.search(sentence):
+        return True
+    years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", sentence)]
+    return bool(doc_date) and any(y > int(doc_date[:4]) for y in years)
 
 
 COUNT_QUESTION = re.compile(r"\bwie ?viele|\bwieviele|\bhow many", re.I)

@@ -50,6 +50,7 @@ HOLDER_PLACE = re.compile(r"\b(?:von|in|der Stadt|der Gemeinde|des Kreises)\s+([
 # „der neue OB“, „die frühere Bürgermeisterin“: which holder of an office a question means.
 CURRENT_ASKED = re.compile(r"(?:neu|amtierend|jetzig|heutig|aktuell|derzeitig|gegenwärtig)(?:e|er|en|em|es)?|new|current", re.I)
 FORMER_ASKED = re.compile(r"(?:ehemalig|früher|vorherig|bisherig|alt|scheidend|damalig|vorig)(?:e|er|en|em|es)?|former|previous", re.I)
+NEXT = re.compile(r"\b(?:nächste[nrsm]?|kommende[nrsm]?|künftige[nrsm]?|bevorstehende[nrsm]?|next|upcoming)\b", re.I)
 YEAR = re.compile(r"\b((?:19|20)\d{2})\b")
 # Broad questions ("Was sagt … zu …?", "Was plant …?") may be answered with a few sentences.
 SUMMARY = re.compile(r"^\W*(?:und\s+)?(?:was|welche\w*|wie)\b.{0,80}\b(?:sagt|sagen|steht|stehen|plant|planen|fordert|fordern|"
@@ -160,6 +161,7 @@ class QueryPlan:
     counted: str = ""  # „Wie viele Sitze …“: the key term of what is counted (lower case)
     prefers_recent: bool = False  # „aktuell“, „inzwischen“: newer documents first
     year: str = ""  # „… 2024“: documents of that year first
+    asks_next: bool = False  # „Wann ist die nächste Sitzung?“: an upcoming date, not the one reported
     holders: dict[str, list[str]] = field(default_factory=dict)  # „OB“ → the names of its holders, current first
     asks_holder: str = ""  # „Wer ist Bürgermeister von …?“: the office whose holder's name is asked for
     holder_place: str = ""  # … and the place it names („Heuweiler“)
@@ -268,6 +270,7 @@ class QueryAnalyzer:
             wants_summary=bool(SUMMARY.search(question) or DEFINITION.search(question)),
             counted=counted_noun(question).lower(),
             prefers_recent=bool(RECENT.search(resolved)),
+            asks_next=bool(NEXT.search(resolved)),
             year=(YEAR.findall(resolved) or [""])[-1],
             holders={word: [h.name for h in people] for word, people in offices.items() if not people[0].former},
             asks_holder=self.asks_holder(resolved),

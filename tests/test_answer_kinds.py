@@ -264,3 +264,9 @@ def test_a_labelled_reason_answers_why(letters):
 def test_a_count_needs_the_counted_thing_in_its_own_sentence(council):
     # the section is about the Kindergarten and holds a vote count: no count of Kindergärten
     assert council.ask("Wie viele Kindergärten baut die Gemeinde?").refused
+
+
+def test_the_next_date_is_not_the_date_of_the_report(council):
+    # the minutes give their own session's date and no later one
+    assert council.ask("Wann ist die nächste Sitzung des Gemeinderats?").refused
+    assert not council.ask("Wann fand die Sitzung des Gemeinderats statt?").refused
