@@ -91,6 +91,16 @@ def dateline(text: str) -> str:
     return ""
 
 
+def dateline_body(text: str) -> str:
+    """The body a dateline names („Stadt Musterhausen, 3. März 2025“ → Stadt Musterhausen), or ''
+    (a bare place, „Dortmund, 3. November 2025“, names no publisher)."""
+    match = DATELINES[2].search(text[:4000])
+    if not match:
+        return ""
+    body = ORGANISATION.match(match.group(0).strip().strip("-–*# "))
+    return body.group(1).rstrip(", ") if body else ""
+
+
 def is_slug(title) -> bool:
     """A CMS file name standing in for a title: one token of letters, digits, „_“ or „-“ with a digit
     or an underscore in it („Post_413“, „haushaltsrede_2024“)."""
@@ -107,6 +117,8 @@ def first_heading(text: str, fmt_markdown: bool) -> str:
             return re.sub(r"[*_`]", "", match.group(1)).strip()
     while len(lines) > 1 and len(lines[0].split()) <= 2 and guess_type(lines[0], ""):
         lines = lines[1:]  # a bare „Pressemitteilung“ over the headline names the kind, not the title
+    while len(lines) > 1 and (DATELINES[0].match(lines[0]) or DATELINES[2].match(lines[0])):
+        lines = lines[1:]  # „Stadt Musterhausen, 3. März 2025“ dates the text, it is not its title
     first = re.sub(r"^#+\s*|[*_`]", "", lines[0]).strip() if lines else ""
     if 3 <= len(first) <= 150 and len(first.split()) <= 16 and not first.endswith((",", ";")):
         return first
@@ -172,6 +184,7 @@ def resolve_meta(doc_id: str, path: Path, entry: dict | None, extracted) -> Docu
     put("publisher", found.get("author"), f"file:{extracted.origins.get('author', '')} (Autor)")
     put("publisher", _organisation(found.get("description", "")), "file:Beschreibung")
     put("publisher", signed_by(extracted.text), "inferred:Unterschrift")
+    put("publisher", dateline_body(extracted.text), "inferred:Datumszeile")
     if "date" in found and parse_date(found["date"]):
         put("date", parse_date(found["date"]), f"file:{extracted.origins.get('date', '')}")
     put("date", dateline(extracted.text), "inferred:Datumszeile")

@@ -164,3 +164,18 @@ def test_rathaus_docs_shows_real_titles_dates_and_origins(folder, tmp_path, monk
     docs = {d["doc_id"]: d for d in json.loads(capsys.readouterr().out)}
     assert docs["antrag"]["origin"]["title"] == "file" and docs["protokoll"]["origin"]["date"] == "inferred"
     assert docs["protokoll"]["origin"]["publisher"] == "default"
+
+
+def test_windows_unicode_text_and_a_body_in_the_dateline(tmp_path):
+    """A text saved as „Unicode“ by Windows (UTF-16 with BOM, CRLF) is read; a dateline that names
+    a body („Stadt Musterhausen, 3. März 2025“) dates the text and names its publisher, and is not
+    taken for its title."""
+    docs = tmp_path / "presse"
+    docs.mkdir()
+    text = ("Pressemitteilung\r\n\r\nStadt Musterhausen, 3. März 2025\r\n\r\nGebühren für die Müllabfuhr steigen\r\n\r\n"
+            "Die Gebühren steigen um 5 Prozent. Bürgermeisterin Jana Groß erklärte: „Das ist unvermeidlich.“\r\n")
+    (docs / "presse.txt").write_bytes(text.encode("utf-16"))
+    doc = metas(docs)["presse"]
+    assert (doc.meta.title, doc.meta.date, doc.meta.publisher) == ("Gebühren für die Müllabfuhr steigen", "2025-03-03",
+                                                                  "Stadt Musterhausen")
+    assert "„Das ist unvermeidlich.“" in doc.text and "\r" not in doc.text

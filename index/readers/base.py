@@ -39,9 +39,18 @@ def row_text(header: list[str], row: list[str]) -> str:
 
 
 def decode_text(data: bytes) -> str:
-    """UTF-8 (with or without BOM), else Windows-1252; binary content is refused."""
+    """UTF-8 (with or without BOM), UTF-16/32 with a BOM (Windows' „Unicode“ text), else
+    Windows-1252; binary content is refused."""
     if not data.strip():
         raise DocumentUnreadable("leere Datei")
+    for bom, encoding in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+                          (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            try:
+                data = data.decode(encoding).encode("utf-8")
+            except UnicodeDecodeError:
+                raise DocumentUnreadable(f"Text mit {encoding.upper()}-Kennung, aber nicht lesbar") from None
+            break
     if b"\x00" in data[:8192]:
         raise DocumentUnreadable("binärer Inhalt (NUL-Bytes), kein Text")
     try:
