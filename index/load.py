@@ -27,6 +27,11 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = {".txt": "text", ".md": "markdown", ".markdown": "markdown", ".html": "html", ".htm": "html",
                       ".pdf": "pdf", ".docx": "docx", ".odt": "odt", ".rtf": "rtf"}
 MANIFEST_NAME = "documents.yaml"
+# Old binary Office formats councils still publish: what to do with them instead.
+OLD_OFFICE = {".doc": " (altes Word-Format: bitte als .docx, .odt oder .pdf speichern)",
+              ".xls": " (Excel-Tabelle: bitte als .pdf oder Tabelle in .docx/.odt speichern)",
+              ".ppt": " (PowerPoint: bitte als .pdf speichern)", ".pptx": " (PowerPoint: bitte als .pdf speichern)",
+              ".xlsx": " (Excel-Tabelle: bitte als .pdf oder Tabelle in .docx/.odt speichern)"}
 
 
 @dataclass(frozen=True)
@@ -173,7 +178,8 @@ def load_file(source: SourceFile | Path, max_bytes: int | None = None, limits: R
     path = source.path
     kind = SUPPORTED_SUFFIXES.get(path.suffix.lower())
     if kind is None:
-        raise DocumentUnreadable(f"Dateityp '{path.suffix or '(ohne Endung)'}' wird nicht unterstützt")
+        hint = OLD_OFFICE.get(path.suffix.lower(), "")
+        raise DocumentUnreadable(f"Dateityp '{path.suffix or '(ohne Endung)'}' wird nicht unterstützt{hint}")
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:

@@ -53,11 +53,13 @@ def test_unreadable_files_are_skipped_and_the_rest_indexed(fake_settings, corpus
     (corpus_copy / "bild.txt").write_bytes(bytes(range(256)) * 10)
     (corpus_copy / "notiz.docx").write_bytes(b"PK\x03\x04")
     (corpus_copy / "tabelle.xlsx").write_bytes(b"PK\x03\x04")
+    (corpus_copy / "vorlage-alt.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
     report = run_ingest(fake_settings, progress=False)
     reasons = dict((p.rsplit("/", 1)[-1], r) for p, r in report.skipped)
-    assert set(reasons) == {"leer.txt", "bild.txt", "notiz.docx", "tabelle.xlsx"}
+    assert set(reasons) == {"leer.txt", "bild.txt", "notiz.docx", "tabelle.xlsx", "vorlage-alt.doc"}
     assert "leer" in reasons["leer.txt"] and "binär" in reasons["bild.txt"] and "Office-Datei" in reasons["notiz.docx"]
     assert "nicht unterstützt" in reasons["tabelle.xlsx"]
+    assert "altes Word-Format" in reasons["vorlage-alt.doc"] and ".docx" in reasons["vorlage-alt.doc"]
     assert len(report.added) == 5
 
 
