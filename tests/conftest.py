@@ -56,6 +56,14 @@ def indexed_folder(root: Path, files: dict[str, str]):
     return settings
 
 
+def assistant_over(root: Path, files: dict[str, str]):
+    """The assistant (fake embedder) over a folder of the given files: for tests of answers."""
+    from assistant.wiring import build_assistant, build_search_index
+
+    settings = indexed_folder(root, files)
+    return build_assistant(settings, build_search_index(settings))
+
+
 def cleaned_documents(folder: Path = CORPUS) -> dict:
     """The cleaned documents of a folder by id, as an ingest would see them."""
     sources, _ = discover([folder])

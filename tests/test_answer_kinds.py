@@ -7,9 +7,8 @@ import pytest
 
 from assistant.answer_types import Wanted, counted_noun, holds, labelled, wanted
 from assistant.query import asks_for_many
-from assistant.wiring import build_assistant, build_search_index
 from index.lexical import compound_parts, is_abbreviation, tokenize
-from tests.conftest import indexed_folder
+from tests.conftest import assistant_over
 
 MINUTES = """# Niederschrift über die Sitzung des Gemeinderats Musterdorf
 
@@ -42,8 +41,7 @@ Anna Berger wurde 1971 in Freiburg geboren. Am Morgen hatte sie bereits den Kind
 
 @pytest.fixture(scope="module")
 def council(tmp_path_factory):
-    settings = indexed_folder(tmp_path_factory.mktemp("council"), {"gemeinderat-2024-03.md": MINUTES})
-    return build_assistant(settings, build_search_index(settings))
+    return assistant_over(tmp_path_factory.mktemp("council"), {"gemeinderat-2024-03.md": MINUTES})
 
 
 @pytest.mark.parametrize("question,kind", [
@@ -171,12 +169,11 @@ def test_metadata_lines_and_headings_are_never_quoted(council):
 
 @pytest.fixture(scope="module")
 def two_dates(tmp_path_factory):
-    settings = indexed_folder(tmp_path_factory.mktemp("dates"), {
+    return assistant_over(tmp_path_factory.mktemp("dates"), {
         "plan.md": "---\ntitle: Haushaltsplan 2023\ndate: 2023-03-01\n---\n"
                    "Die Gemeinde plant ein neues Hallenbad am Sportpark. Der Bau soll 2024 beginnen.\n",
         "presse.md": "---\ntitle: Hallenbad eröffnet\ndate: 2025-06-02\n---\n"
                      "Das neue Hallenbad am Sportpark wurde im Mai 2025 eröffnet. Es hat ein 25-Meter-Becken.\n"})
-    return build_assistant(settings, build_search_index(settings))
 
 
 def test_current_questions_prefer_the_newest_document(two_dates):
@@ -214,8 +211,7 @@ Die Grundsteuer soll stabil bleiben.
 
 @pytest.fixture(scope="module")
 def programme(tmp_path_factory):
-    settings = indexed_folder(tmp_path_factory.mktemp("programme"), {"programm.md": PROGRAMME})
-    return build_assistant(settings, build_search_index(settings))
+    return assistant_over(tmp_path_factory.mktemp("programme"), {"programm.md": PROGRAMME})
 
 
 def test_an_item_that_continues_its_lead_in_is_quoted_after_it(programme):
@@ -247,8 +243,7 @@ Möglicher Hintergrund: Die Umstellung auf die doppische Buchführung verlangt e
 
 @pytest.fixture(scope="module")
 def letters(tmp_path_factory):
-    settings = indexed_folder(tmp_path_factory.mktemp("letters"), {"leserfragen.md": LETTERS})
-    return build_assistant(settings, build_search_index(settings))
+    return assistant_over(tmp_path_factory.mktemp("letters"), {"leserfragen.md": LETTERS})
 
 
 def test_a_question_in_the_text_is_not_the_answer(letters):

@@ -25,30 +25,31 @@ def corpus_texts():
                    for doc_id, d in cleaned_documents(s.corpus).items()} for name, s in SETS.items()}
 
 
+def other_places_items(name: str) -> list:
+    """A set of other places' documents: at least 4 files, each recorded in SOURCES.md, no manifest;
+    its questions with unique ids, follow-ups with their history."""
+    s = SETS[name]
+    files = [p for p in s.corpus.iterdir() if p.is_file()]
+    assert len(files) >= 4 and not (s.corpus / "documents.yaml").exists()
+    sources = (s.corpus.parent / "SOURCES.md").read_text(encoding="utf-8")
+    assert all(f.name in sources for f in files)
+    items = load_items(s.questions)
+    assert len({i.id for i in items}) == len(items) and all(i.history for i in items if i.kind == "follow-up")
+    return items
+
+
 def test_other_cities_set_has_the_required_shape():
     """At least 4 real documents of 3 publishers outside Dortmund, with sources recorded and no
     manifest; at least 60 questions: 12 unanswerable, 5 follow-ups, 10 asking for a number or date."""
-    s = SETS["staedte"]
-    files = [p for p in s.corpus.iterdir() if p.is_file()]
-    assert len(files) >= 4 and not (s.corpus / "documents.yaml").exists()
-    sources = (s.corpus.parent / "SOURCES.md").read_text(encoding="utf-8")
-    assert all(f.name in sources for f in files)
-    items = load_items(s.questions)
+    items = other_places_items("staedte")
     kinds = Counter(i.kind for i in items)
     assert len(items) >= 60 and kinds["unanswerable"] >= 12 and kinds["follow-up"] >= 5
     assert sum(i.asks in ("number", "date") for i in items) >= 10
-    assert len({i.id for i in items}) == len(items) and all(i.history for i in items if i.kind == "follow-up")
 
 
 def test_holdout_set_is_documented_and_has_no_manifest():
-    s = SETS["holdout"]
-    files = [p for p in s.corpus.iterdir() if p.is_file()]
-    assert len(files) >= 4 and not (s.corpus / "documents.yaml").exists()
-    sources = (s.corpus.parent / "SOURCES.md").read_text(encoding="utf-8")
-    assert all(f.name in sources for f in files)
-    items = load_items(s.questions)
-    kinds = Counter(i.kind for i in items)
-    assert kinds["unanswerable"] >= 6 and kinds["follow-up"] >= 3 and len({i.id for i in items}) == len(items)
+    kinds = Counter(i.kind for i in other_places_items("holdout"))
+    assert kinds["unanswerable"] >= 6 and kinds["follow-up"] >= 3
 
 
 def test_set_has_the_required_shape():

@@ -19,7 +19,7 @@ from assistant.settings import load_settings
 from assistant.wiring import build_assistant, build_search_index, run_ingest
 from index.normalise import normalise_text
 from index.promises import Promise
-from tests.conftest import assemble_pdf, indexed_folder, make_pdf
+from tests.conftest import assemble_pdf, assistant_over, make_pdf
 from ui.present import plain
 from ui.promises import prune_exports
 from ui.server import Guard, same_origin, temp_dir
@@ -99,8 +99,7 @@ def test_ingest_of_another_folder_is_not_pruned_and_ids_never_collide(tmp_path):
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
-    settings = indexed_folder(tmp_path_factory.mktemp("small"), {"buecherei.txt": GOOD})
-    return build_assistant(settings, build_search_index(settings))
+    return assistant_over(tmp_path_factory.mktemp("small"), {"buecherei.txt": GOOD})
 
 
 @pytest.mark.parametrize("question", ["🔥🔥🔥", "***", "?!?", " … ", "👍"])

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.wiring import build_assistant, build_search_index
 from index.model import Block, CleanDocument, DocumentMeta
 from index.offices import Mention, OfficeHolders, office_mentions, office_of
 from index.promises import extract_promises, people_named
-from tests.conftest import indexed_folder
+from tests.conftest import assistant_over
 
 
 @pytest.mark.parametrize("word,office", [
@@ -99,8 +98,7 @@ Die Kämmerin legte dafür einen Nachtragshaushalt vor.
 def town(tmp_path_factory):
     files = {"wahl.md": f"---\ndate: 2025-09-29\n---\n{ELECTION}", "erster-tag.md": f"---\ndate: 2025-11-03\n---\n{FIRST_DAY}",
              "rueckblick.md": f"---\ndate: 2025-10-15\n---\n{HISTORY}"}
-    settings = indexed_folder(tmp_path_factory.mktemp("town"), files)
-    return build_assistant(settings, build_search_index(settings))
+    return assistant_over(tmp_path_factory.mktemp("town"), files)
 
 
 def test_a_question_about_the_new_mayor_finds_her_by_name(town):
