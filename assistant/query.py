@@ -273,9 +273,10 @@ class QueryAnalyzer:
             asks_next=bool(NEXT.search(resolved)),
             year=(YEAR.findall(resolved) or [""])[-1],
             holders={word: [h.name for h in people] for word, people in offices.items() if not people[0].former},
-            asks_holder=self.asks_holder(resolved),
-            holder_place=(HOLDER_PLACE.search(resolved) or [None, ""])[1] if self.asks_holder(resolved) else "",
         )
+        plan.asks_holder = self.asks_holder(resolved)
+        if plan.asks_holder:
+            plan.holder_place = (HOLDER_PLACE.search(resolved) or [None, ""])[1]
         plan.key_terms = self.key_terms(self.restore_abbreviations(without_question_phrase(resolved)))
         return plan
 
