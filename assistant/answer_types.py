@@ -136,8 +136,8 @@ def counted_noun(question: str) -> str:
 QUESTION_PHRASES = re.compile(
     r"\b(?:bis wann|seit wann|ab wann|in welchem jahr|in welchen jahren|an welchem (?:wochen)?tag|um wie ?viel uhr|um welche uhrzeit|"
     r"zu welchem zeitpunkt|welches datum|an welchem ort|wie ?viel geld|wie ?viele?n?|wieviele?|wie (?:hoch|groß|lange?|weit|oft|teuer|"
-    r"alt|schnell|stark|breit|schwer)|um wie ?viel|welche[nrs]? (?:anzahl|summe|betrag|höhe|zahl|menge|anteil|prozentsatz|quote|partei|fraktion|"
-    r"person|organisation))\b", I)
+    r"alt|schnell|stark|breit|schwer)|um wie ?viel|welche[nrs]? (?:anzahl|summe|betrag|höhe|zahl|menge|anteil|prozentsatz|quote|partei(?:en)?|fraktion(?:en)?|"
+    r"person(?:en)?|organisation(?:en)?))\b", I)
 
 
 def without_question_phrase(question: str) -> str:

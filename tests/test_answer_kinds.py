@@ -106,6 +106,7 @@ def test_the_words_that_ask_for_a_kind_of_answer_are_not_its_topic():
     from assistant.answer_types import without_question_phrase
     assert "Anteil" not in without_question_phrase("Welchen Anteil hat der Verkehr an den Emissionen?")
     assert "Wochentag" not in without_question_phrase("An welchem Wochentag tagt der Rat?")
+    assert "Parteien" not in without_question_phrase("Welche Parteien unterstützen den Antrag?")
 
 
 def test_counted_noun_and_plural_lists():
