@@ -272,8 +272,8 @@ def select_sentences(index: SearchIndex, candidates: list[Candidate], plan: Quer
         if any(_similar(cand, c) for c in chosen) or cand.hit.chunk.doc_id != best.hit.chunk.doc_id and not broad:
             continue
         adds = cand.covered - covered
-        if typed and not adds and not (cand.typed and not best.typed):
-            continue  # a number or a name is answered once; a second sentence must add something
+        if typed and not adds and not (cand.typed and (not best.typed or plan.wants_list)):
+            continue  # a number or a name is answered once (for „welche Parteien …“ each one that answers)
         if sum(c.words for c in chosen) + cand.words > MAX_WORDS:
             continue
         chosen.append(cand)

@@ -239,6 +239,11 @@ Antwort: Beim Amt für Statistik im Rathaus.
 Ein Leser fragte nach dem Haushaltsrechner. Der Haushaltsrechner wird 2025 nicht freigeschaltet.
 
 Möglicher Hintergrund: Die Umstellung auf die doppische Buchführung verlangt eine neue Software.
+
+## Bänke am Marktplatz
+
+Die SPD unterstützt den Antrag auf mehr Bänke am Marktplatz. Die Grünen unterstützen den Antrag ebenfalls.
+Die FDP lehnt ihn wegen der Kosten ab.
 """
 
 
@@ -266,3 +271,8 @@ def test_the_next_date_is_not_the_date_of_the_report(council):
     # the minutes give their own session's date and no later one
     assert council.ask("Wann ist die nächste Sitzung des Gemeinderats?").refused
     assert not council.ask("Wann fand die Sitzung des Gemeinderats statt?").refused
+
+
+def test_a_plural_question_for_names_gets_each_one(letters):
+    answer = letters.ask("Welche Parteien unterstützen den Antrag auf mehr Bänke?")
+    assert "SPD" in answer.text and "Grünen" in answer.text, answer.text
