@@ -58,6 +58,9 @@ class Turn:
         return self.answer.mode in ("extractive", "list") and not self.answer.refused and bool(self.hits)
 
 
+NOTHING_KNOWN = 0.999  # share of unknown key nouns at which nothing the question asks about is in the documents
+
+
 class Assistant:
     """Shared by all users of a process: the index and models are loaded once (see `wiring`)."""
 
@@ -137,8 +140,8 @@ class Assistant:
         a = self.options
         if e.support < a.min_support:
             return REFUSAL
-        if e.unknown > a.max_unknown_share and e.dense < a.rescue_dense:
-            return REFUSAL
+        if e.unknown > a.max_unknown_share and (e.dense < a.rescue_dense or e.unknown >= NOTHING_KNOWN):
+            return REFUSAL  # a very similar passage rescues a question with a few unknown words, not one of only unknown words
         if plan.asks_holder and not self.index.offices.holders(plan.asks_holder, place=plan.holder_place):
             return f"Die Dokumente nennen niemanden mit Namen in diesem Amt. {REFUSAL}"
         if plan.wanted in CHECKABLE and e.typed < a.min_typed_support:

@@ -276,3 +276,16 @@ def test_the_next_date_is_not_the_date_of_the_report(council):
 def test_a_plural_question_for_names_gets_each_one(letters):
     answer = letters.ask("Welche Parteien unterstützen den Antrag auf mehr Bänke?")
     assert "SPD" in answer.text and "Grünen" in answer.text, answer.text
+
+
+def test_a_question_of_only_unknown_words_is_refused_however_similar_a_passage(tmp_path):
+    """A very similar passage rescues a question with a few words the documents lack (a typo, a
+    synonym), never one whose words are all missing: here every passage counts as very similar."""
+    from assistant.wiring import build_assistant, build_search_index
+    from tests.conftest import indexed_folder
+
+    settings = indexed_folder(tmp_path, {"gemeinderat-2024-03.md": MINUTES})
+    settings = settings.model_copy(update={"answer": settings.answer.model_copy(update={"rescue_dense": 0.0})})
+    assistant = build_assistant(settings, build_search_index(settings))
+    assert assistant.ask("Was sagt der Hamburger Koalitionsvertrag zu den Bezirksämtern?").refused
+    assert not assistant.ask("Wie hoch sind die Baukosten für den Kindergarten?").refused
