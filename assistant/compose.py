@@ -20,6 +20,7 @@ from assistant.query import Glossary, QueryPlan
 from assistant.types import Claim, Source
 from index.clean import BULLET, ITEM
 from index.lexical import tokenize
+from index.offices import office_mentions
 from index.retrieve import Hit, SearchIndex
 from index.split import sentence_spans
 
@@ -188,6 +189,8 @@ def score_candidates(index: SearchIndex, plan: QueryPlan, hits: list[Hit], gloss
                 if labelled(plan.wanted, cand.text):  # „Ort: Rathaus“ says it outright, about its section
                     strong += 0.3 + OWN_WEIGHT * (cand.framed - cand.own)
                 cand.score += strong
+            if plan.asks_holder and names_holder(plan, cand.text):
+                cand.score += 0.3  # „Wer ist der OB?“: „Oberbürgermeister Alexander Kalouti …“ says it outright
             if plan.wants_intent and glossary.is_intent_sentence(cand.text):
                 cand.score += 0.15
             if hit.chunk.is_comment and not plan.wants_comments:
@@ -211,6 +214,14 @@ def upcoming(sentence: str, doc_date: str) -> bool:
         return True
     years = [int(y) for y in re.findall(r"\b(?:19|20)\d\d\b", sentence)]
     return bool(doc_date) and any(y > int(doc_date[:4]) for y in years)
+
+
+def names_holder(plan: QueryPlan, sentence: str) -> bool:
+    """Whether a sentence names the asked office together with the holder the question means (the
+    current one, or the former ones for „der frühere …“): „Oberbürgermeister Alexander Kalouti“."""
+    names = {people[0].split()[-1] for people in plan.holders.values() if people}
+    return any(m.surname in names and (m.office == plan.asks_holder or m.office.endswith(plan.asks_holder))
+               for m in office_mentions(sentence))
 
 
 COUNT_QUESTION = re.compile(r"\bwie ?viele|\bwieviele|\bhow many", re.I)
