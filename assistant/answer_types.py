@@ -83,7 +83,7 @@ HAS = {
                             r"(?:knapp\w*|breit\w*|groß\w*) mehrheit|mit \d+ zu \d+)\b", I),
     Wanted.DATE: re.compile(rf"\b(?:1[89]\d\d|20\d\d)\b|\b\d{{1,2}}\.\s?\d{{1,2}}\.|\b\d{{1,2}}\.\s?(?:{MONTHS})\b|"
                             rf"\b(?:{MONTHS}|(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|werktag|wochentag)s?|frühjahr|"
-                            rf"sommer|herbst|winter|heute|gestern|morgen|uhr|quartal|legislaturperiode)\b|"
+                            rf"sommer|herbst|winter|heute|gestern|(?-i:morgen)|uhr|quartal|legislaturperiode)\b|"
                             rf"\b\d{{1,2}}:\d{{2}}\b|\b(?:seit|vor|nach|in|innerhalb|binnen|bis zu|ab|für)\s+(?:über\s+|rund\s+|"
                             rf"knapp\s+|mehr als\s+)?(?:\d+|{COUNTED}|ein\w*|zwei|drei)\s+(?:jahr\w*|monat\w*|woche\w*|tag\w*|"
                             rf"stunde\w*)\b|\b\d+\s+(?:jahre|jahren|monate|monaten|wochen|tage|tagen|stunden)\b", I),

@@ -90,6 +90,8 @@ def test_question_kinds(question, kind):
     (Wanted.FREQUENCY, "Der Ausschuss tagt vierteljährlich.", True),
     (Wanted.FREQUENCY, "Der Ausschuss tagt im Rathaus.", False),
     (Wanted.DATE, "In der Regel finden Sitzungen donnerstags statt.", True),
+    (Wanted.DATE, "Am Morgen hatte er die Beschäftigten getroffen.", False),  # the morning, not „morgen“
+    (Wanted.DATE, "Die Sitzung wird morgen fortgesetzt.", True),
 ])
 def test_sentences_that_hold_an_answer_of_a_kind(kind, sentence, has):
     assert holds(kind, sentence) == has
