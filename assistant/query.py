@@ -435,7 +435,6 @@ class QueryAnalyzer:
         expansions and abbreviations, derived forms, the verb with a separated particle ("arbeitet …
         zu" → zuarbeiten), its typo correction, and for an office the names of its holders
         (`holders`, from `office_holders`)."""
-        low = word.lower()
         stems = {t for t in tokenize(word) if len(t) > 1}
         if "-" in word:  # „One-Stop-Shop-Lösungen“: the whole, not any of its parts (they are `parts`)
             stems = {t for t in tokenize(word.replace("-", "")) if len(t) > 1}
