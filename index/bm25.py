@@ -104,6 +104,11 @@ class LexicalIndex:
         self.total_length = int(sum(int(s.lengths[live].sum()) for s, live in zip(self.segments, self.live)))
 
     @classmethod
+    def of_chunks(cls, chunks: list[Chunk], metas: dict[str, DocumentMeta]) -> "LexicalIndex":
+        """A one-segment index of chunks as indexed (with their document's title and section)."""
+        return cls.from_terms(*rows_of(chunks, metas))
+
+    @classmethod
     def from_terms(cls, ids: list[str], terms: list[list[str]], words: set[str] | frozenset[str] = frozenset()) -> "LexicalIndex":
         return cls([Segment.build(ids, terms, words)] if ids else [])
 

@@ -424,4 +424,4 @@ def committed_chunks(store: ChromaStore) -> list[Chunk]:
 
 
 def build_lexical(chunks: list[Chunk], documents: list[StoredDocument]) -> LexicalIndex:
-    return LexicalIndex.from_terms(*rows_of(chunks, {d.meta.doc_id: d.meta for d in documents}))
+    return LexicalIndex.of_chunks(chunks, {d.meta.doc_id: d.meta for d in documents})

@@ -226,8 +226,7 @@ class SearchIndex:
                 and set(saved[0].live_ids) == committed:
             return saved[0], 0
         ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.position))
-        ids, terms, words = rows_of(ordered, metas)
-        return LexicalIndex.from_terms(ids, terms, words), len(ids)
+        return LexicalIndex.of_chunks(ordered, metas), len(ordered)
 
     def refresh_if_changed(self, wait: bool = False) -> bool:
         """Start loading the next snapshot when another process changed the collection (checked at
