@@ -11,7 +11,7 @@ MONTHS_DE = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentMeta:
     """What we know about a document besides its text: from the manifest, the file, or the text
     (`origins` says which, per field; see `index.metadata`)."""
@@ -86,7 +86,7 @@ def render_blocks(blocks: list[Block]) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Chunk:
     """A citable passage: a few sentences of one section of one document."""
 

@@ -75,7 +75,7 @@ PARTIES = (("CDU", ("CDU", "Christdemokraten")), ("SPD", ("SPD", "Sozialdemokrat
            ("Grüne", ("Grünen", "Grüne")), ("Linke", ("Linke", "Linken")), ("FDP", ("FDP",)), ("AfD", ("AfD",)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Promise:
     doc_id: str
     actor: str
@@ -95,10 +95,23 @@ class Promise:
         return asdict(self)
 
 
+SHARED_FIELDS = ("doc_id", "actor", "topic", "kind", "section", "date", "reason", "status", "status_rule")
+
+
 def stored_promises(documents) -> list[Promise]:
-    """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`)."""
+    """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`).
+    Values many statements repeat (document, actor, area, kind, section, date, rule) are held once."""
     fields = set(Promise.__dataclass_fields__)
-    return [Promise(**{k: v for k, v in p.items() if k in fields}) for d in documents for p in d.promises]
+    shared: dict[str, str] = {}
+    out = []
+    for d in documents:
+        for p in d.promises:
+            values = {k: v for k, v in p.items() if k in fields}
+            for k in SHARED_FIELDS:
+                if isinstance(values.get(k), str):
+                    values[k] = shared.setdefault(values[k], values[k])
+            out.append(Promise(**values))
+    return out
 
 
 class PolicyAreas:

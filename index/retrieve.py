@@ -14,14 +14,16 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from index.embedding import CountingEmbedding
 from index.bm25 import LexicalIndex, rows_of
+from index.chunk_table import ChunkTable
 from index.lexical import TOKENIZER_VERSION, tokenize
+from index.memory import release_free_memory
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.offices import OfficeHolders
@@ -71,9 +73,8 @@ class Snapshot:
 
     stamp: str
     seq: int  # the newest document record's write sequence: a refresh reads only records written after it
-    documents: dict[str, StoredDocument]
-    chunks: dict[str, Chunk]
-    sections: dict[tuple[str, str], list[Chunk]]
+    documents: dict[str, StoredDocument]  # held without their statements' raw form (see `promises`)
+    chunks: ChunkTable
     lexical: LexicalIndex
     promises: list[Promise]
     doc_of_row: np.ndarray  # document id of each BM25 row, for filters
@@ -93,13 +94,6 @@ def _add_sorted(items: list[str], new: set[str]) -> list[str]:
     """`items` (sorted) with `new` merged in; a copy, the snapshot's list stays as it is."""
     fresh = sorted(new.difference(items) if len(new) < 64 else new - set(items))
     return list(heapq.merge(items, fresh)) if fresh else items
-
-
-def _with_sections(sections: dict[tuple[str, str], list[Chunk]], chunks) -> dict[tuple[str, str], list[Chunk]]:
-    """`sections` with `chunks` added to theirs, in document order."""
-    for c in sorted(chunks, key=lambda c: (c.doc_id, c.position)):
-        sections.setdefault((c.doc_id, c.section_path), []).append(c)
-    return sections
 
 
 class SearchIndex:
@@ -140,42 +134,41 @@ class SearchIndex:
         stamp = self.store.version()
         previous = self._snap
         if previous is None:
-            documents = self.store.all_documents()
-            changed, removed_docs = documents, set()
+            changed, removed_docs, kept = self.store.all_documents(), set(), []
         else:
             present = set(self.store.document_ids())
             changed = self.store.documents_since(previous.seq)
+            renewed = {d.meta.doc_id for d in changed}
             removed_docs = set(previous.documents) - present
-            documents = [d for i, d in previous.documents.items() if i in present] + changed
-            documents = list({d.meta.doc_id: d for d in documents}.values())  # a changed record replaces the old
+            kept = [d for i, d in previous.documents.items() if i in present and i not in renewed]
+        new_promises = stored_promises(changed)
+        # held without their statements' raw form: the snapshot keeps them as `Promise`s
+        changed = [replace(d, promises=()) if d.promises else d for d in changed]
+        documents = kept + changed
         by_doc = {d.meta.doc_id: d for d in documents}
         committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
-        known = previous.chunks if previous else {}
-        # a changed record may keep chunk ids whose title (part of the indexed text) changed: re-add them
         before = previous.documents if previous else {}
+        # a changed record may keep chunk ids whose title (part of the indexed text) changed: re-add them
         retitled = {cid for d in changed if d.meta.doc_id in before and before[d.meta.doc_id].meta.title != d.meta.title
                     for cid in d.chunk_ids}
-        chunks = dict(known) if previous else {}
-        for cid in set(known) - committed:
-            del chunks[cid]
-        rebuilt = self.store.committed_chunks(changed)  # every chunk of a changed document: offsets may have moved
-        fetched = [c for c in rebuilt if c.chunk_id not in known]
-        chunks.update((c.chunk_id, c) for c in rebuilt)
+        table = previous.chunks if previous else ChunkTable.of(())
+        chunks = table.with_documents(changed, self.store.older_chunks(changed), removed_docs)
+        # on a refresh, the chunks new to this process (a changed document's kept chunks are re-sliced:
+        # their offsets may have moved)
+        fetched = [chunks[cid] for d in changed for cid in chunks.ids_of(d.meta.doc_id) if cid not in table] \
+            if previous else []
         metas = {i: d.meta for i, d in by_doc.items()}
         lexical, tokenized = self._lexical(previous, stamp, committed, chunks, metas, fetched, retitled)
-        touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose sections change
+        touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose statements change
         if previous is None:
-            sections = _with_sections({}, chunks.values())
-            promises = stored_promises(documents)
+            promises = new_promises
             surface: dict[str, list[str]] = {}
             for word in sorted(lexical.words()):
                 surface.setdefault(word[0], []).append(word)
             vocabulary = lexical.terms()
             sorted_terms, reversed_terms = sorted(vocabulary), sorted(t[::-1] for t in vocabulary)
         else:
-            sections = _with_sections({key: cs for key, cs in previous.sections.items() if key[0] not in touched},
-                                      [chunks[cid] for d in changed for cid in d.chunk_ids if cid in chunks])
-            promises = [p for p in previous.promises if p.doc_id not in touched] + stored_promises(changed)
+            promises = [p for p in previous.promises if p.doc_id not in touched] + new_promises
             added = lexical.segments[-1] if tokenized else None  # the segment of this refresh's chunks
             new_words: dict[str, set[str]] = {}
             for word in added.words if added else ():
@@ -188,18 +181,19 @@ class SearchIndex:
             reversed_terms = _add_sorted(previous.reversed_terms, {t[::-1] for t in new_terms})
         seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
         offices = OfficeHolders((d.meta.date, d.offices) for d in by_doc.values())
-        self._snap = Snapshot(stamp, seq, by_doc, chunks, sections, lexical, promises, self._doc_of_row(previous, lexical, chunks),
+        self._snap = Snapshot(stamp, seq, by_doc, chunks, lexical, promises, self._doc_of_row(previous, lexical, chunks),
                               surface, sorted_terms, reversed_terms, offices)
         self._terms = {}
-        self.refresh_stats = {"fetched": len(fetched), "tokenized": tokenized, "chunks": len(chunks),
+        release_free_memory()
+        self.refresh_stats = {"fetched": len(fetched) if previous else len(chunks), "tokenized": tokenized, "chunks": len(chunks),
                               "removed_documents": len(removed_docs)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
 
     @staticmethod
-    def _doc_of_row(previous: Snapshot | None, lexical: LexicalIndex, chunks: dict[str, Chunk]) -> np.ndarray:
+    def _doc_of_row(previous: Snapshot | None, lexical: LexicalIndex, chunks: ChunkTable) -> np.ndarray:
         """The document of each BM25 row ('' for dead rows); rows of kept segments reuse the previous array."""
         def of(ids) -> np.ndarray:
-            return np.array([chunks[i].doc_id if i in chunks else "" for i in ids], dtype=object)
+            return np.array([chunks.doc_of(i) for i in ids], dtype=object)
 
         if previous is None or not previous.lexical.segments or not lexical.segments \
                 or lexical.segments[0] is not previous.lexical.segments[0]:  # first load, or merged: all rows anew
@@ -212,7 +206,7 @@ class SearchIndex:
             rows[int(lexical.offsets[k]):int(lexical.offsets[k + 1])][dead] = ""
         return np.concatenate([rows, of(lexical.ids[start:])])
 
-    def _lexical(self, previous: Snapshot | None, stamp: str, committed: set[str], chunks: dict[str, Chunk],
+    def _lexical(self, previous: Snapshot | None, stamp: str, committed: set[str], chunks: ChunkTable,
                  metas: dict[str, DocumentMeta], fetched: list[Chunk], retitled: set[str]) -> tuple[LexicalIndex, int]:
         """BM25 for the new snapshot and how many chunks were tokenized for it."""
         if previous is not None:
@@ -337,10 +331,10 @@ class SearchIndex:
 
     def section_chunks(self, chunk: Chunk) -> list[Chunk]:
         """All chunks of the same document section, in document order."""
-        return self._snap.sections.get((chunk.doc_id, chunk.section_path), [])
+        return self._snap.chunks.section(chunk)
 
     def document_chunks(self, doc_id: str) -> list[Chunk]:
-        return sorted((c for c in self._snap.chunks.values() if c.doc_id == doc_id), key=lambda c: c.position)
+        return self._snap.chunks.of_document(doc_id)
 
     # -- search --------------------------------------------------------------------------------
     def search(self, query: str, k: int = 8, filters: Filters = Filters(), lexical_query: str | None = None,

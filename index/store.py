@@ -36,11 +36,12 @@ from index.model import Chunk, DocumentMeta
 from index.offices import Mention
 
 BATCH = 256
+PAGE = 500  # document records per read
 WRITE_BATCH = 4096  # chunks per write in a bulk ingest (capped by Chroma's maximum batch)
 MISSING = "Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen."
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StoredDocument:
     meta: DocumentMeta
     text: str
@@ -62,10 +63,16 @@ class StoredDocument:
                    spans=tuple((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks),
                    offices=tuple(offices))
 
+    @property
+    def has_spans(self) -> bool:
+        """Whether its chunks are slices of its text (records written before spans were kept: their
+        chunks are read from the chunk collection); needs the record read with its text."""
+        return bool(self.spans) and len(self.spans) == len(self.chunk_list) and bool(self.text)
+
     def stored_chunks(self) -> list[Chunk] | None:
-        """The chunks, as slices of the text by their spans; None when the record has no spans (written
-        before they were kept: its chunks are read from the chunk collection) or no text was read."""
-        if not self.spans or len(self.spans) != len(self.chunk_list) or not self.text:
+        """The chunks, as slices of the text by their spans; None when the record has no spans (see
+        `has_spans`)."""
+        if not self.has_spans:
             return None
         return [Chunk(cid, self.meta.doc_id, i, self.text[a:b], section, path, a, b, bool(comment), self.doc_hash)
                 for i, (cid, (a, b, section, path, comment)) in enumerate(zip(self.chunk_list, self.spans))]
@@ -308,17 +315,16 @@ class ChromaStore:
         """The chunks `documents` (read with their texts) commit, in document order: sliced from the
         texts by their spans; for records without spans, read from the chunk collection."""
         out: list[Chunk] = []
-        older: list[StoredDocument] = []
         for doc in documents:
-            chunks = doc.stored_chunks()
-            if chunks is None:
-                older.append(doc)
-            else:
-                out.extend(chunks)
-        if older:
-            read = self.chunks_by_id([cid for d in older for cid in d.chunk_ids])
-            out.extend(sorted(read, key=lambda c: (c.doc_id, c.position)))
-        return out
+            out.extend(doc.stored_chunks() or ())
+        return out + self.older_chunks(documents)
+
+    def older_chunks(self, documents: list[StoredDocument]) -> list[Chunk]:
+        """The chunks of those `documents` whose records have no spans (written before spans were
+        kept), read with their own text from the chunk collection, in document order."""
+        older = [d for d in documents if not d.has_spans]
+        read = self.chunks_by_id([cid for d in older for cid in d.chunk_ids]) if older else []
+        return sorted(read, key=lambda c: (c.doc_id, c.position))
 
     def all_documents(self, texts: bool = True) -> list[StoredDocument]:
         """Every document record; `texts=False` leaves the cleaned texts, chunk spans and statements out
@@ -336,16 +342,23 @@ class ChromaStore:
             return []
 
     def _documents(self, where: dict | None = None, texts: bool = True) -> list[StoredDocument]:
+        """The records (of `where`), read a page at a time: a large archive's load never holds all
+        raw records and texts at once beside what is made of them."""
         try:
-            got = self.documents().get(include=["documents", "metadatas"] if texts else ["metadatas"], where=where)
+            ids = self.documents().get(where=where, include=[])["ids"]
         except NotFoundError:
             return []
-        if not texts:
-            return [record_to_document("", record, full=False) for record in got["metadatas"]]
-        stored = self.texts_of(got["ids"])
-        # records written before the texts collection: the text in the record's "document"
-        return [record_to_document(stored.get(i) or document or "", record)
-                for i, document, record in zip(got["ids"], got["documents"], got["metadatas"])]
+        out: list[StoredDocument] = []
+        for start in range(0, len(ids), PAGE):
+            got = self.documents().get(ids=ids[start:start + PAGE], include=["documents", "metadatas"] if texts else ["metadatas"])
+            if not texts:
+                out.extend(record_to_document("", record, full=False) for record in got["metadatas"])
+                continue
+            stored = self.texts_of(got["ids"])
+            # records written before the texts collection: the text in the record's "document"
+            out.extend(record_to_document(stored.get(i) or document or "", record)
+                       for i, document, record in zip(got["ids"], got["documents"], got["metadatas"]))
+        return out
 
     def texts_of(self, doc_ids: list[str]) -> dict[str, str]:
         """The cleaned texts of these documents."""

@@ -220,7 +220,9 @@ def test_incremental_refresh_equals_a_fresh_load(fake_settings, corpus_copy, tmp
     fresh = SearchIndex(store, embedder, tmp_path / "f")
     a, b = reader._snap, fresh._snap
     assert set(a.chunks) == set(b.chunks) and set(a.documents) == set(b.documents)
-    assert {k: [c.chunk_id for c in v] for k, v in a.sections.items()} == {k: [c.chunk_id for c in v] for k, v in b.sections.items()}
+    assert all(a.chunks[cid] == b.chunks[cid] for cid in b.chunks)
+    assert all([c.chunk_id for c in a.chunks.section(chunk)] == [c.chunk_id for c in b.chunks.section(chunk)]
+               for chunk in b.chunks.values())
     assert sorted(p.statement for p in a.promises) == sorted(p.statement for p in b.promises)
     assert any("Kreuzviertel" in p.statement for p in a.promises)
     for query in ("Streifen Kreuzviertel", "Fahrradstraße Wall", "Verfügungsfonds Jury", "Kalouti Beirut"):
