@@ -14,7 +14,7 @@ import logging
 import math
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +73,7 @@ class Snapshot:
 
     stamp: str
     seq: int  # the newest document record's write sequence: a refresh reads only records written after it
-    documents: dict[str, StoredDocument]  # held without their statements' raw form (see `promises`)
+    documents: dict[str, StoredDocument]  # packed: texts compressed, statements only in `promises`
     chunks: ChunkTable
     lexical: LexicalIndex
     promises: list[Promise]
@@ -142,8 +142,7 @@ class SearchIndex:
             removed_docs = set(previous.documents) - present
             kept = [d for i, d in previous.documents.items() if i in present and i not in renewed]
         new_promises = stored_promises(changed)
-        # held without their statements' raw form: the snapshot keeps them as `Promise`s
-        changed = [replace(d, promises=()) if d.promises else d for d in changed]
+        changed = [d.packed() for d in changed]  # texts compressed; the statements are kept as `Promise`s
         documents = kept + changed
         by_doc = {d.meta.doc_id: d for d in documents}
         committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()

@@ -23,7 +23,9 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 import uuid
-from dataclasses import dataclass
+import zlib
+from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 import chromadb
@@ -41,10 +43,16 @@ WRITE_BATCH = 4096  # chunks per write in a bulk ingest (capped by Chroma's maxi
 MISSING = "Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen."
 
 
+@lru_cache(maxsize=128)
+def unpack(body: bytes) -> str:
+    """A text packed by `StoredDocument.packed` (the last ones asked for are kept unpacked)."""
+    return zlib.decompress(body).decode("utf-8")
+
+
 @dataclass(frozen=True, slots=True)
 class StoredDocument:
     meta: DocumentMeta
-    text: str
+    body: str | bytes  # the cleaned text (`text`), or it compressed (`packed`)
     doc_hash: str
     chunk_ids: frozenset[str]
     promises: tuple[dict, ...] = ()  # statements of intent found at ingest (index.promises.Promise dicts)
@@ -64,10 +72,21 @@ class StoredDocument:
                    offices=tuple(offices))
 
     @property
+    def text(self) -> str:
+        """The cleaned text."""
+        return self.body if isinstance(self.body, str) else unpack(self.body)
+
+    def packed(self) -> "StoredDocument":
+        """The record with its text compressed (a third of the memory; unpacked when read, the last
+        few kept unpacked) and without its statements' raw form: as a loaded index holds it."""
+        body = zlib.compress(self.body.encode("utf-8"), 1) if isinstance(self.body, str) and self.body else self.body
+        return replace(self, body=body, promises=())
+
+    @property
     def has_spans(self) -> bool:
         """Whether its chunks are slices of its text (records written before spans were kept: their
         chunks are read from the chunk collection); needs the record read with its text."""
-        return bool(self.spans) and len(self.spans) == len(self.chunk_list) and bool(self.text)
+        return bool(self.spans) and len(self.spans) == len(self.chunk_list) and bool(self.body)
 
     def stored_chunks(self) -> list[Chunk] | None:
         """The chunks, as slices of the text by their spans; None when the record has no spans (see
