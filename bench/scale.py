@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.chroma_server import ChromaServer
+from bench.load import rss_mb
 from index.embedding import CountingEmbedding
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -85,10 +86,11 @@ from assistant.wiring import build_assistant
 from assistant.settings import load_settings
 import os
 
-data = Path(sys.argv[1]); questions = json.loads(Path(sys.argv[2]).read_text())
+data = Path(sys.argv[1]); questions = json.loads(Path(sys.argv[2]).read_text()); port = int(sys.argv[4]); new_id = sys.argv[5]
 embedder = InstantEmbedding()
 started = time.perf_counter()
-index = SearchIndex(ChromaStore.open(data, "rathaus", embedder.model_id), embedder, data, refresh_seconds=0.05)
+store = ChromaStore.open(data, "rathaus", embedder.model_id, host="127.0.0.1" if port else "", port=port)
+index = SearchIndex(store, embedder, data, refresh_seconds=0.05)
 load_s = time.perf_counter() - started
 assistant = build_assistant(load_settings(data_dir=data), index)
 for q in questions[:5]:
@@ -104,7 +106,7 @@ while seen is None and time.perf_counter() - ingested < 600:
     t = time.perf_counter()
     hits = index.search("Quarzsandmarkierung Fahrradstraße", k=8)  # answered while the refresh runs
     during.append((time.perf_counter() - t) * 1000)
-    if any(h.chunk.doc_id == "neue-vorlage" for h in hits):
+    if any(h.chunk.doc_id == new_id for h in hits):
         seen = time.perf_counter() - ingested
     time.sleep(0.01)
 print(json.dumps({"refresh_after_one_doc_s": seen, "search_during_refresh_ms": during,
@@ -112,37 +114,50 @@ print(json.dumps({"refresh_after_one_doc_s": seen, "search_during_refresh_ms": d
 """
 
 
-def serve_and_refresh(folder: Path, data: Path, questions: list[str]) -> dict:
-    """Serving figures from a separate process; one more document ingested by this one meanwhile."""
+def serve_and_refresh(data: Path, questions: list[str], new_id: str, server: bool = False) -> dict:
+    """Serving figures from a separate process; one more document (`new_id`) ingested by this one
+    meanwhile. With `server`, Chroma runs as `chroma run` on the same data (its memory reported apart)."""
     from index.ingest import ingest
     from index.store import ChromaStore
 
     qfile = data / "questions.json"
     qfile.write_text(json.dumps(questions, ensure_ascii=False), encoding="utf-8")
-    child = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(qfile), str(ROOT)], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True, env=dict(os.environ, HF_HUB_OFFLINE="1"))
+    chroma = ChromaServer(data / "chroma") if server else None
+    if chroma:
+        chroma.start()
+    port = chroma.port if chroma else 0
+    child = subprocess.Popen([sys.executable, "-c", SERVE, str(data), str(qfile), str(ROOT), str(port), new_id],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, HF_HUB_OFFLINE="1"))
     try:
         first = json.loads(child.stdout.readline())
         extra = data.parent / "extra"
         extra.mkdir(exist_ok=True)
-        (extra / "neue-vorlage.md").write_text(NEW_DOC, encoding="utf-8")
+        name = f"{new_id}.md"
+        (extra / name).write_text(NEW_DOC, encoding="utf-8")
         embedder = InstantEmbedding()
-        store = ChromaStore.open(data, "rathaus", embedder.model_id, create=True)
+        store = ChromaStore.open(data, "rathaus", embedder.model_id, create=True,
+                                 host="127.0.0.1" if chroma else "", port=port)
         started = time.perf_counter()
         ingest([extra], store, embedder, data, progress=False, prune=False)
         one_doc_ingest_s = time.perf_counter() - started
         child.stdin.write("go\n")
         child.stdin.flush()
         second = json.loads(child.stdout.readline())
+        chroma_rss = rss_mb(chroma.process.pid) if chroma else None
     finally:
         child.kill()
         child.wait()
-    return {"load_s": round(first["load_s"], 1), "answer_p50_ms": pct(first["answer_ms"], 0.5),
-            "answer_p95_ms": pct(first["answer_ms"], 0.95), "rss_mb": round(max(first["rss_mb"], second["rss_mb_after"])),
-            "ingest_one_doc_s": round(one_doc_ingest_s, 2),
-            "refresh_after_one_doc_s": None if second["refresh_after_one_doc_s"] is None else round(second["refresh_after_one_doc_s"], 3),
-            "search_during_refresh_p95_ms": pct(second["search_during_refresh_ms"], 0.95),
-            "refresh_stats": second["refresh_stats"]}
+        if chroma:
+            chroma.stop()
+        (extra / name).unlink(missing_ok=True)
+    row = {"load_s": round(first["load_s"], 1), "answer_p50_ms": pct(first["answer_ms"], 0.5),
+           "answer_p95_ms": pct(first["answer_ms"], 0.95), "rss_mb": round(max(first["rss_mb"], second["rss_mb_after"])),
+           "ingest_one_doc_s": round(one_doc_ingest_s, 2),
+           "refresh_after_one_doc_s": None if second["refresh_after_one_doc_s"] is None else round(second["refresh_after_one_doc_s"], 3),
+           "search_during_refresh_p95_ms": pct(second["search_during_refresh_ms"], 0.95),
+           "refresh_stats": second["refresh_stats"]}
+    return row | ({"chroma_server_rss_mb": round(chroma_rss)} if chroma else {})
 
 
 def stock(folder: Path, questions: list[str], n_chunks: int, limit: int) -> dict:
@@ -191,7 +206,7 @@ def chunks_per_document(sample: int = 40) -> float:
         return sum(len(chunk_document(clean(load_file(s)))) for s in sources) / len(sources)
 
 
-def measure(n_chunks: int, questions: list[str], stock_limit: int) -> dict:
+def measure(n_chunks: int, questions: list[str], stock_limit: int, modes: list[str]) -> dict:
     from bench.generate import generate
 
     tmp = Path(tempfile.mkdtemp(prefix=f"rathaus-scale-{n_chunks}-"))
@@ -204,9 +219,15 @@ def measure(n_chunks: int, questions: list[str], stock_limit: int) -> dict:
         row = {"target_chunks": n_chunks, "documents": n_docs} | build(folder, data)
         print(f"  {n_chunks}: built in {row['build_s']} s ({row['chunks_per_s_fake_embedder']} chunks/s)", flush=True)
         row["disk_mb"] = disk_mb(data)
-        row |= serve_and_refresh(folder, data, questions)
-        print(f"  {n_chunks}: answer p95 {row['answer_p95_ms']} ms, RSS {row['rss_mb']} MB, "
-              f"refresh {row['refresh_after_one_doc_s']} s", flush=True)
+        for mode in modes:
+            served = serve_and_refresh(data, questions, f"neue-vorlage-{mode}", server=mode == "server")
+            if mode == "server":
+                row["with_chroma_server"] = served
+            else:
+                row |= served
+            print(f"  {n_chunks} (Chroma {mode}): answer p95 {served['answer_p95_ms']} ms, RSS {served['rss_mb']} MB"
+                  f"{' + Chroma server ' + str(served.get('chroma_server_rss_mb')) + ' MB' if mode == 'server' else ''}, "
+                  f"refresh {served['refresh_after_one_doc_s']} s", flush=True)
         row["stock"] = stock(folder, questions, n_chunks, stock_limit)
         return row
     finally:
@@ -216,6 +237,8 @@ def measure(n_chunks: int, questions: list[str], stock_limit: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--chroma", nargs="+", choices=["embedded", "server"], default=["embedded", "server"],
+                        help="serve with Chroma in the serving process, as `chroma run` beside it, or both, one after the other")
     parser.add_argument("--stock-limit", type=int, default=100_000, help="largest size the stock pipeline is run at")
     args = parser.parse_args()
     import logging
@@ -227,7 +250,7 @@ def main() -> None:
     result = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "sizes": []}
     for n in args.sizes:
         started = time.perf_counter()
-        result["sizes"].append(measure(n, questions, args.stock_limit) | {"total_s": 0})
+        result["sizes"].append(measure(n, questions, args.stock_limit, args.chroma) | {"total_s": 0})
         result["sizes"][-1]["total_s"] = round(time.perf_counter() - started)
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")

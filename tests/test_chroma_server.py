@@ -3,45 +3,18 @@ a server restart in between, and a clear error while it is down."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from assistant.settings import load_settings
 from assistant.wiring import build_assistant, build_embedder, build_search_index, run_ingest
+from bench.chroma_server import ChromaServer
 from index.errors import IndexUnavailable
 from tests.conftest import CORPUS
-from tests.test_app import free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.model]
-CHROMA = Path(sys.executable).parent / "chroma"
 QUESTION = "Wie viele Mitarbeitende des KOD sind täglich im Einsatz?"
-
-
-class ChromaServer:
-    def __init__(self, path: Path) -> None:
-        self.path, self.port, self.process = path, free_port(), None
-
-    def start(self) -> None:
-        import chromadb
-
-        self.process = subprocess.Popen([str(CHROMA), "run", "--path", str(self.path), "--host", "127.0.0.1",
-                                         "--port", str(self.port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                chromadb.HttpClient(host="127.0.0.1", port=self.port).heartbeat()
-                return
-            except Exception:  # not up yet
-                time.sleep(0.3)
-        raise RuntimeError("chroma run did not start within 60 s")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 @pytest.fixture
