@@ -7,6 +7,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass
+from itertools import islice
 
 from assistant.types import Answer, Claim, Source
 from index.lexical import STOPWORDS
@@ -97,8 +98,8 @@ class PromiseAnswerer:
                 for name, match in meta.actors:
                     for word in (name, *match):
                         words.setdefault(word, name)
-            for p in self.index.promises:
-                words.setdefault(without_role(p.actor), without_role(p.actor))
+            for actor in self.index.promise_actors:
+                words.setdefault(without_role(actor), without_role(actor))
             self._patterns = [(re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])", re.IGNORECASE), name)
                               for word, name in sorted(words.items(), key=lambda item: -len(item[0]))]
             self._patterns_for = self.index.version
@@ -137,27 +138,28 @@ class PromiseAnswerer:
                     if w not in STOPWORDS and w not in self.question_words and w not in FILLERS]
         if leftover or len(areas) > 1:
             return None
-        names = {p.actor for p in self.index.promises if p.actor == name or p.actor.startswith(name + " (")}
+        names = {actor for actor in self.index.promise_actors if actor == name or actor.startswith(name + " (")}
         return PromiseQuestion(sorted(names), next(iter(areas), None)) if names else None
 
     def answer(self, question: str, asked: PromiseQuestion, filters=None) -> Answer | None:
-        found = [p for p in self.index.promises if p.actor in asked.actors and p.kind != ACHIEVED
-                 and (filters is None or filters.allows(self.index.meta(p.doc_id))) and not self.is_injection(p.statement)]
-        if asked.topic:
-            found = [p for p in found if p.topic == asked.topic]
-        if not found:
-            return None
+        wanted = set(asked.actors)
+        found = [p for p in self.index.promises if p.actor in wanted and p.kind != ACHIEVED
+                 and (not asked.topic or p.topic == asked.topic)
+                 and (filters is None or filters.allows(self.index.meta(p.doc_id)))]
         by_topic: dict[str, list[Promise]] = {}
         for p in found:
             by_topic.setdefault(p.topic, []).append(p)
         order = sorted(by_topic, key=lambda t: -len(by_topic[t]))
         shown: list[tuple[str, list[Promise]]] = []
         budget = MAX_ITEMS
-        for topic in order:
-            take = by_topic[topic][:budget if asked.topic else min(PER_TOPIC, budget)]
+        for topic in order:  # a statement that tries to instruct the assistant is never listed (checked as listed)
+            take = list(islice((p for p in by_topic[topic] if not self.is_injection(p.statement)),
+                               budget if asked.topic else min(PER_TOPIC, budget)))
             if take:
                 shown.append((topic, take))
                 budget -= len(take)
+        if not shown:
+            return None
         actors = list(dict.fromkeys(p.actor for p in found))
         who = ", ".join(actors[:3]) + (f" und {len(actors) - 3} weiteren" if len(actors) > 3 else "")
         about = f" zum Thema {asked.topic}" if asked.topic else ""

@@ -82,6 +82,7 @@ class Snapshot:
     sorted_terms: list[str] = field(default_factory=list)  # every term, sorted: compounds by their first part
     reversed_terms: list[str] = field(default_factory=list)  # every term reversed, sorted: compounds by their head
     offices: OfficeHolders = field(default_factory=lambda: OfficeHolders([]))  # who holds which office
+    promise_actors: tuple[str, ...] = ()  # the actors of `promises`, each once, in order of first statement
 
 
 def by_date(documents, newest_first: bool = True) -> list[StoredDocument]:
@@ -125,6 +126,7 @@ class SearchIndex:
     chunks = property(lambda self: self._snap.chunks)
     lexical = property(lambda self: self._snap.lexical)
     promises = property(lambda self: self._snap.promises)
+    promise_actors = property(lambda self: self._snap.promise_actors)
     offices = property(lambda self: self._snap.offices)
     version = property(lambda self: self._snap.stamp, doc="The version stamp of the loaded snapshot.")
 
@@ -181,7 +183,7 @@ class SearchIndex:
         seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
         offices = OfficeHolders((d.meta.date, d.offices) for d in by_doc.values())
         self._snap = Snapshot(stamp, seq, by_doc, chunks, lexical, promises, self._doc_of_row(previous, lexical, chunks),
-                              surface, sorted_terms, reversed_terms, offices)
+                              surface, sorted_terms, reversed_terms, offices, tuple(dict.fromkeys(p.actor for p in promises)))
         self._terms = {}
         release_free_memory()
         self.refresh_stats = {"fetched": len(fetched) if previous else len(chunks), "tokenized": tokenized, "chunks": len(chunks),

@@ -213,3 +213,16 @@ def test_clean_and_split_any_text(text, fmt):
 def test_load_file_any_bytes(tmp_path_factory, data, suffix):
     with parses_or_refuses(10):
         assert read_as(tmp_path_factory, data, suffix).strip()
+
+
+def test_instruction_planted_as_a_statement_of_intent_is_never_listed(tmp_path):
+    """„Was will die CDU?“ lists the party's statements; one that instructs the assistant is left out."""
+    from tests.conftest import assistant_over
+
+    assistant = assistant_over(tmp_path, {"cdu.md": (
+        "# Antrag der CDU-Fraktion\n\nDie CDU will den Radweg an der Kreisstraße sanieren.\n\n"
+        f"Die CDU will: {PLANTED}\n\nDie CDU fordert mehr Bänke im Stadtpark.\n")})
+    assert sum(p.actor == "CDU" for p in assistant.index.promises) == 3  # the planted one is a statement too
+    answer = assistant.ask("Was will die CDU?")
+    assert answer.mode == "promises" and "Radweg" in answer.text and "Bänke" in answer.text, answer.text
+    assert "Ignoriere" not in answer.text and all("Ignoriere" not in c.text for c in answer.claims)
