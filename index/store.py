@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from array import array
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 import uuid
 import zlib
@@ -43,6 +44,37 @@ WRITE_BATCH = 4096  # chunks per write in a bulk ingest (capped by Chroma's maxi
 MISSING = "Es gibt noch keinen Index. Bitte zuerst `rathaus ingest` ausführen."
 
 
+class Spans(Sequence):
+    """Each chunk's (start, end, section, path, comment) in a document record, held compactly: the
+    offsets in one integer array, each distinct section name once (a tuple of five objects per chunk
+    took about 380 bytes, this about 25)."""
+
+    __slots__ = ("offsets", "sections", "paths", "comments")
+
+    def __init__(self, rows) -> None:
+        rows = list(rows)
+        names: dict[str, str] = {}
+        self.offsets = array("i", [x for a, b, *_ in rows for x in (int(a), int(b))])
+        self.sections = tuple(names.setdefault(r[2], r[2]) for r in rows)
+        self.paths = tuple(names.setdefault(r[3], r[3]) for r in rows)
+        self.comments = bytes(bool(r[4]) for r in rows)
+
+    def __len__(self) -> int:
+        return len(self.sections)
+
+    def __getitem__(self, i: int) -> tuple[int, int, str, str, bool]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(i)
+        i %= len(self)
+        return self.offsets[2 * i], self.offsets[2 * i + 1], self.sections[i], self.paths[i], bool(self.comments[i])
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"Spans({list(self)!r})"
+
+
 @lru_cache(maxsize=128)
 def unpack(body: bytes) -> str:
     """A text packed by `StoredDocument.packed` (the last ones asked for are kept unpacked)."""
@@ -59,7 +91,7 @@ class StoredDocument:
     promises_rules: str = ""  # fingerprint of the rules that found them
     seq: int = 0  # when the record was written (ns); readers refresh by reading only newer records
     chunk_list: tuple[str, ...] = ()  # the chunk ids in document order …
-    spans: tuple[tuple[int, int, str, str, bool], ...] = ()  # … and each one's (start, end, section, path, comment)
+    spans: Sequence[tuple[int, int, str, str, bool]] = ()  # … and each one's (start, end, section, path, comment)
     offices: tuple[Mention, ...] = ()  # offices named with a person (index.offices), found at ingest
 
     @classmethod
@@ -68,7 +100,7 @@ class StoredDocument:
         """The record that commits `chunks` of the document `text`."""
         return cls(meta, text, chunks[0].doc_hash if chunks else "", frozenset(c.chunk_id for c in chunks), tuple(promises),
                    rules, chunk_list=tuple(c.chunk_id for c in chunks),
-                   spans=tuple((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks),
+                   spans=Spans((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks),
                    offices=tuple(offices))
 
     @property
@@ -139,9 +171,7 @@ def record_to_chunk(cid: str, text: str, record: dict) -> Chunk:
 def record_to_document(text: str, record: dict, full: bool = True) -> StoredDocument:
     """A stored record; `full=False` leaves out what needs the text (chunk spans) and the statements."""
     chunk_list = tuple(json.loads(record.get("chunk_ids", "[]")))
-    sections: dict[str, str] = {}  # one string per distinct section name, not one per chunk
-    spans = tuple((int(a), int(b), sections.setdefault(section, section), sections.setdefault(path, path), bool(comment))
-                  for a, b, section, path, comment in json.loads(record.get("chunk_spans") or "[]")) if full else ()
+    spans = Spans(json.loads(record.get("chunk_spans") or "[]")) if full else ()
     promises = tuple(json.loads(record.get("promises") or "[]")) if full else ()
     offices = tuple(Mention.from_list(row) for row in json.loads(record.get("offices") or "[]")) if full else ()
     return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), frozenset(chunk_list), promises,
