@@ -147,7 +147,6 @@ class SearchIndex:
         changed = [d.packed() for d in changed]  # texts compressed; the statements are kept as `Promise`s
         documents = kept + changed
         by_doc = {d.meta.doc_id: d for d in documents}
-        committed = set().union(*(d.chunk_ids for d in documents)) if documents else set()
         before = previous.documents if previous else {}
         # a changed record may keep chunk ids whose title (part of the indexed text) changed: re-add them
         retitled = {cid for d in changed if d.meta.doc_id in before and before[d.meta.doc_id].meta.title != d.meta.title
@@ -159,8 +158,9 @@ class SearchIndex:
         fetched = [chunks[cid] for d in changed for cid in chunks.ids_of(d.meta.doc_id) if cid not in table] \
             if previous else []
         metas = {i: d.meta for i, d in by_doc.items()}
-        lexical, tokenized = self._lexical(previous, stamp, committed, chunks, metas, fetched, retitled)
-        touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose statements change
+        touched = {d.meta.doc_id for d in changed} | removed_docs  # documents whose chunks and statements change
+        gone = {cid for doc_id in touched for cid in table.ids_of(doc_id) if cid not in chunks}
+        lexical, tokenized = self._lexical(previous, stamp, chunks, metas, fetched, retitled, gone)
         if previous is None:
             promises = new_promises
             surface: dict[str, list[str]] = {}
@@ -207,18 +207,18 @@ class SearchIndex:
             rows[int(lexical.offsets[k]):int(lexical.offsets[k + 1])][dead] = ""
         return np.concatenate([rows, of(lexical.ids[start:])])
 
-    def _lexical(self, previous: Snapshot | None, stamp: str, committed: set[str], chunks: ChunkTable,
-                 metas: dict[str, DocumentMeta], fetched: list[Chunk], retitled: set[str]) -> tuple[LexicalIndex, int]:
-        """BM25 for the new snapshot and how many chunks were tokenized for it."""
+    def _lexical(self, previous: Snapshot | None, stamp: str, chunks: ChunkTable, metas: dict[str, DocumentMeta],
+                 fetched: list[Chunk], retitled: set[str], gone: set[str]) -> tuple[LexicalIndex, int]:
+        """BM25 for the new snapshot and how many chunks were tokenized for it (`gone`: chunks of the
+        previous snapshot that are no longer committed)."""
         if previous is not None:
             fetched_ids = {c.chunk_id for c in fetched}
             added = fetched + [chunks[cid] for cid in sorted(retitled) if cid in chunks and cid not in fetched_ids]
             ids, terms, words = rows_of(added, metas)
-            removed = {cid for cid in previous.chunks if cid not in committed}  # the previous BM25's live rows
-            return previous.lexical.with_changes(removed, ids, terms, words), len(added)
+            return previous.lexical.with_changes(gone, ids, terms, words), len(added)
         saved = LexicalIndex.load(self.data_dir / "bm25")
         if saved and saved[1].get("stamp") == stamp and saved[1].get("tokenizer") == TOKENIZER_VERSION \
-                and set(saved[0].live_ids) == committed:
+                and set(saved[0].live_ids) == set(chunks):
             return saved[0], 0
         ordered = sorted(chunks.values(), key=lambda c: (c.doc_id, c.position))
         return LexicalIndex.of_chunks(ordered, metas), len(ordered)
