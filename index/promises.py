@@ -53,6 +53,8 @@ ACHIEVED_RULES: list[tuple[str, re.Pattern]] = [(why, re.compile(p, re.IGNORECAS
     ("„… ist es zu verdanken“", r"\bzu\s+verdanken\b"),
     ("„durchgesetzt/erreicht“", r"\b(?:durchgesetzt|erwirkt|gerettet)\b"),
 ]]
+ANY_COMMITMENT = re.compile("|".join(f"(?:{p.pattern})" for _, p in COMMITMENT_RULES), re.IGNORECASE)
+ANY_ACHIEVED = re.compile("|".join(f"(?:{p.pattern})" for _, p in ACHIEVED_RULES), re.IGNORECASE)
 # Modal verbs that introduce an observation, not an intention ("Leider müssen wir feststellen, …").
 OBSERVATION = re.compile(r"\b(?:müssen|muss|musste|mussten)\s+(?:\w+\s+){0,4}?(?:feststellen|festhalten|zugeben|einräumen|"
                          r"anerkennen|sagen)\b", re.IGNORECASE)
@@ -123,6 +125,9 @@ class PolicyAreas:
         self.fingerprint = hashlib.sha256(rules).hexdigest()[:16]  # re-extract when rules or areas change
         self.patterns = {name: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
                          for name, words in areas.items()}
+        # any area's word: most sentences name none, and one search tells (the per-area counts are the cost)
+        self.any_area = re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for words in areas.values() for w in words) + ")",
+                                   re.IGNORECASE)
 
     @classmethod
     @lru_cache(maxsize=4)
@@ -140,7 +145,12 @@ class PolicyAreas:
         return None if topic == self.fallback else topic
 
     def topic(self, headings: str, text: str) -> str:
-        scores = {name: 3 * len(p.findall(headings)) + len(p.findall(text)) for name, p in self.patterns.items()}
+        """The area whose words the headings (three times) and the text name most often."""
+        scores = dict.fromkeys(self.patterns, 0)
+        for part, weight in ((headings, 3), (text, 1)):
+            if self.any_area.search(part):
+                for name, p in self.patterns.items():
+                    scores[name] += weight * len(p.findall(part))
         best = max(scores, key=lambda n: scores[n])
         return best if scores[best] > 0 else self.fallback
 
@@ -218,6 +228,8 @@ def statement_units(block: Block) -> list[tuple[int, int]]:
 
 def classify(sentence: str, lead: str) -> tuple[str, str] | None:
     """(kind, reason) when the sentence is a statement of intent or an achievement, else None."""
+    if not lead and not ANY_COMMITMENT.search(sentence) and not ANY_ACHIEVED.search(sentence):
+        return None  # what most sentences are; one search each instead of every rule
     for why, pattern in ACHIEVED_RULES:
         if pattern.search(sentence):
             return ACHIEVED, why
@@ -299,11 +311,12 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None, menti
                     and not any(q in sentence for q in "„“") and not doc.meta.speaker:
                 found = None  # the "wir" of a news article is its newsroom, not a political actor
             mentions = finder.mentioned(sentence)
-            actor = _actor(finder, sentence, mentions, block_speaker, last_actor.get(block.section_path))
+            recent = last_actor.get(block.section_path)
             if mentions:
                 last_actor[block.section_path] = mentions[0][1]
             if found is None:
                 continue
+            actor = _actor(finder, sentence, mentions, block_speaker, recent)
             kind, reason = found
             out.append(Promise(doc.meta.doc_id, actor, areas.topic(headings, sentence), kind, sentence.strip(),
                                block.section_path, offset + a, offset + a + len(sentence.rstrip()), doc.meta.date, reason))
