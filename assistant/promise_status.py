@@ -25,6 +25,7 @@ FRAME = re.compile(r"\b(?:versprech\w*|versproch\w*|vorhab\w*|ziel\w*|geworden|p
                    r"eingelöst|erfüllt|umsetzung|stand|seither|seitdem|inzwischen|mittlerweile|eigentlich)\b", re.IGNORECASE)
 MAX_SHOWN = 3
 CANDIDATES = 10  # statements whose follow-through is looked up for one question
+CANDIDATE_PASSAGES = 500  # passages richest in the question's terms whose statements are scored
 STATUS_WORDS = {"umgesetzt": "umgesetzt", "in Arbeit": "in Arbeit", "geändert/verworfen": "geändert oder verworfen"}
 
 
@@ -32,24 +33,53 @@ class StatusAnswerer:
     def __init__(self, index, question_words: frozenset[str] = frozenset()) -> None:
         self.index = index
         self.question_words = question_words
-        self._terms: tuple[str, list[tuple[Promise, frozenset[str]]]] = ("", [])
+        self._version = ""
+        self._by_doc: dict[str, list[tuple[int, Promise]]] = {}  # statements (no achievements) by document
+        self._types: dict[str, set[str]] = {}  # document type → documents
+        self._terms: dict[tuple[str, int], frozenset[str]] = {}
 
-    def statements(self) -> list[tuple[Promise, frozenset[str]]]:
-        """The statements of intent with their terms, tokenized once per index version."""
-        if self._terms[0] != self.index.version:
-            self._terms = (self.index.version, [(p, frozenset(tokenize(p.statement))) for p in self.index.promises
-                                                if p.kind != ACHIEVED])
-        return self._terms[1]
+    def _refresh(self) -> None:
+        """Per index version: the statements by document and the documents by type."""
+        if self._version != self.index.version:
+            self._by_doc, self._types, self._terms = {}, {}, {}
+            for i, p in enumerate(self.index.promises):
+                if p.kind != ACHIEVED:
+                    self._by_doc.setdefault(p.doc_id, []).append((i, p))
+            for doc_id, stored in self.index.documents.items():
+                self._types.setdefault(stored.meta.doc_type, set()).add(doc_id)
+            self._version = self.index.version
+
+    def statements(self, terms: set[str]) -> list[tuple[Promise, frozenset[str]]]:
+        """The statements of intent that may share `terms`, with their own terms, in index order: those
+        in the passages BM25 ranks highest for the terms (every passage with one of them, unless there
+        are more than `CANDIDATE_PASSAGES`), so that a question never tokenizes a whole archive's
+        statements."""
+        self._refresh()
+        found: dict[int, Promise] = {}
+        for cid, _ in self.index.lexical.search_terms(sorted(terms), CANDIDATE_PASSAGES):
+            chunk = self.index.chunks.get(cid)
+            for i, p in self._by_doc.get(chunk.doc_id, ()) if chunk else ():
+                if chunk.start <= p.start < chunk.end:
+                    found[i] = p
+        if len(self._terms) > 50_000:
+            self._terms = {}
+        out = []
+        for i in sorted(found):
+            key = (found[i].doc_id, found[i].start)
+            if key not in self._terms:
+                self._terms[key] = frozenset(tokenize(found[i].statement))
+            out.append((found[i], self._terms[key]))
+        return out
 
     def named_documents(self, question: str) -> tuple[set[str], str]:
         """Documents the question names by their type („seit dem Projektpapier“, „im Koalitionsvertrag“),
         and the question without those words."""
+        self._refresh()
         named, rest = set(), question
-        for doc_id, stored in self.index.documents.items():
-            kind = stored.meta.doc_type
+        for kind, doc_ids in self._types.items():
             pattern = rf"(?<![\w-]){re.escape(kind)}\w*" if len(kind) >= 6 else None
             if pattern and re.search(pattern, question, re.IGNORECASE):
-                named.add(doc_id)
+                named |= doc_ids
                 rest = re.sub(pattern, " ", rest, flags=re.IGNORECASE)
         return named, rest
 
@@ -67,7 +97,7 @@ class StatusAnswerer:
         if not terms:
             return None
         scored = []
-        for p, statement_terms in self.statements():
+        for p, statement_terms in self.statements(terms):
             shared = terms & statement_terms
             if not shared or (named and p.doc_id not in named and len(named) < len(self.index.documents)) \
                     or (filters and not filters.allows(self.index.meta(p.doc_id))):

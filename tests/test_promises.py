@@ -233,3 +233,23 @@ def test_cli_filters_by_status(real_settings, real_index, monkeypatch, capsys):
     assert {"doc_id", "date", "section", "quote"} <= set(items[0]["evidence"][0])
     assert main(["promises", "--status", "offen", "--json"]) == 0
     assert all(i["status"] == "offen" and i["evidence"] == [] for i in json.loads(capsys.readouterr().out))
+
+
+def test_status_question_scores_only_statements_in_the_best_passages(tmp_path, monkeypatch):
+    """At archive scale a status question must not tokenize every statement: only those in the
+    passages BM25 ranks highest for its terms are scored, and the right one is still found."""
+    import assistant.promise_status as status_module
+    from index.lexical import tokenize
+    from tests.conftest import assistant_over
+
+    files = {f"antrag-{i}.md": (f"# Antrag {i} der CDU-Fraktion\n\nDie CDU will den Spielplatz an der Schulstraße {i} "
+                                f"erneuern.\n\nDie CDU fordert mehr Bänke im Park {i}.\n") for i in range(6)}
+    files["fahrrad.md"] = "# Antrag der Grünen\n\nDie Grünen wollen eine Fahrradstraße am Wall einrichten.\n"
+    assistant = assistant_over(tmp_path, files)
+    monkeypatch.setattr(status_module, "CANDIDATE_PASSAGES", 2)
+    tokenized = []
+    monkeypatch.setattr(status_module, "tokenize", lambda text: tokenized.append(text) or tokenize(text))
+    answer = assistant.ask("Was ist aus dem Antrag für die Fahrradstraße am Wall geworden?")  # „Antrag“: every passage
+    assert answer.mode == "status" and "Fahrradstraße am Wall einrichten" in answer.text, answer.text
+    others = [t for t in tokenized if "CDU" in t]
+    assert len(assistant.index.promises) >= 13 and len(others) <= 2, others  # not all twelve CDU statements
