@@ -89,14 +89,16 @@ def tokenize(text: str) -> list[str]:
 @lru_cache(maxsize=50_000)
 def compound_parts(word: str, min_score: float = 0.0) -> tuple[tuple[float, str, str], ...]:
     """Plausible splits of a German compound into modifier and head, best first; empty for words that
-    do not look like compounds. compound-split's character n-gram model proposes the splits; one it
-    scores low still counts when both parts are words of the lemma dictionary (three-part compounds
-    such as „Anwohnerparkgebühr“ score low as a whole). A derivational suffix is never a head."""
-    from compound_split import char_split
+    do not look like compounds. compound-split's character n-gram model (`index.decompound`) proposes
+    the splits; one it scores low still counts when both parts are words of the lemma dictionary
+    (three-part compounds such as „Anwohnerparkgebühr“ score low as a whole). A derivational suffix
+    is never a head."""
     from simplemma import is_known
 
+    from index.decompound import split_compound
+
     try:
-        splits = char_split.split_compound(word)
+        splits = split_compound(word)
     except (ValueError, IndexError, KeyError, ZeroDivisionError):
         return ()
     return tuple((score, a, b) for score, a, b in splits[:3]
