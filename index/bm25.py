@@ -119,10 +119,11 @@ class LexicalIndex:
 
     # -- changes: each returns a new index, this one stays as it is --------------------------------------
     def with_changes(self, removed: set[str], ids: list[str], terms: list[list[str]],
-                     words: set[str] | frozenset[str] = frozenset()) -> "LexicalIndex":
-        """Rows of `removed` (and of re-added ids) marked dead, the new chunks as one more segment;
-        merged into one segment when there would be more than MAX_SEGMENTS."""
-        gone = set(removed) | set(ids)
+                     words: set[str] | frozenset[str] = frozenset(), ids_are_new: bool = False) -> "LexicalIndex":
+        """Rows of `removed` (and of re-added ids, unless the caller knows that none of `ids` has a live
+        row: `ids_are_new`) marked dead, the new chunks as one more segment; merged into one segment
+        when there would be more than MAX_SEGMENTS."""
+        gone = set(removed) if ids_are_new else set(removed) | set(ids)
         live = [l & ~np.fromiter((cid in gone for cid in s.ids), dtype=bool, count=len(s.ids)) if gone else l
                 for s, l in zip(self.segments, self.live)]
         segments, live = list(self.segments), list(live)

@@ -28,7 +28,7 @@ from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.offices import OfficeHolders
 from index.promises import Promise, stored_promises
-from index.store import ChromaStore, StoredDocument
+from index.store import PAGE, ChromaStore, StoredDocument
 
 log = logging.getLogger(__name__)
 
@@ -138,9 +138,13 @@ class SearchIndex:
         if previous is None:
             changed, removed_docs, kept = self.store.all_documents(), set(), []
         else:
-            present = set(self.store.document_ids())
             changed = self.store.documents_since(previous.seq)
             renewed = {d.meta.doc_id for d in changed}
+            # documents were removed only when fewer are stored than the previous ones plus the new ones
+            if self.store.document_count() == len(previous.documents) + len(renewed - set(previous.documents)):
+                present = set(previous.documents) | renewed
+            else:
+                present = set(self.store.document_ids())
             removed_docs = set(previous.documents) - present
             kept = [d for i, d in previous.documents.items() if i in present and i not in renewed]
         new_promises = stored_promises(changed)
@@ -163,13 +167,19 @@ class SearchIndex:
         lexical, tokenized = self._lexical(previous, stamp, chunks, metas, fetched, retitled, gone)
         if previous is None:
             promises = new_promises
+            actors = [p.actor for p in promises]
             surface: dict[str, list[str]] = {}
             for word in sorted(lexical.words()):
                 surface.setdefault(word[0], []).append(word)
             vocabulary = lexical.terms()
             sorted_terms, reversed_terms = sorted(vocabulary), sorted(t[::-1] for t in vocabulary)
-        else:
+        elif touched & set(previous.documents):
             promises = [p for p in previous.promises if p.doc_id not in touched] + new_promises
+            actors = [p.actor for p in promises]
+        else:  # only new documents: nothing to take out
+            promises = previous.promises + new_promises
+            actors = [*previous.promise_actors, *(p.actor for p in new_promises)]
+        if previous is not None:
             added = lexical.segments[-1] if tokenized else None  # the segment of this refresh's chunks
             new_words: dict[str, set[str]] = {}
             for word in added.words if added else ():
@@ -181,11 +191,15 @@ class SearchIndex:
             sorted_terms = _add_sorted(previous.sorted_terms, new_terms)
             reversed_terms = _add_sorted(previous.reversed_terms, {t[::-1] for t in new_terms})
         seq = max([previous.seq if previous else 0] + [d.seq for d in changed])
-        offices = OfficeHolders((d.meta.date, d.offices) for d in by_doc.values())
+        if previous and not any(d.offices for d in changed) and not any(before[i].offices for i in touched if i in before):
+            offices = previous.offices  # no office named in what changed
+        else:
+            offices = OfficeHolders((d.meta.date, d.offices) for d in by_doc.values())
         self._snap = Snapshot(stamp, seq, by_doc, chunks, lexical, promises, self._doc_of_row(previous, lexical, chunks),
-                              surface, sorted_terms, reversed_terms, offices, tuple(dict.fromkeys(p.actor for p in promises)))
+                              surface, sorted_terms, reversed_terms, offices, tuple(dict.fromkeys(actors)))
         self._terms = {}
-        release_free_memory()
+        if previous is None or len(changed) >= PAGE:  # a large load: give back what its reading freed
+            release_free_memory()
         self.refresh_stats = {"fetched": len(fetched) if previous else len(chunks), "tokenized": tokenized, "chunks": len(chunks),
                               "removed_documents": len(removed_docs)}
         log.info("index loaded: %d documents, %d chunks (version %s)", len(documents), len(chunks), stamp[:8])
@@ -215,7 +229,9 @@ class SearchIndex:
             fetched_ids = {c.chunk_id for c in fetched}
             added = fetched + [chunks[cid] for cid in sorted(retitled) if cid in chunks and cid not in fetched_ids]
             ids, terms, words = rows_of(added, metas)
-            return previous.lexical.with_changes(gone, ids, terms, words), len(added)
+            # live rows are the previous snapshot's chunks: of the added ones, only the retitled had one
+            replaced = {cid for cid in ids if cid in previous.chunks}
+            return previous.lexical.with_changes(gone | replaced, ids, terms, words, ids_are_new=True), len(added)
         saved = LexicalIndex.load(self.data_dir / "bm25")
         if saved and saved[1].get("stamp") == stamp and saved[1].get("tokenizer") == TOKENIZER_VERSION \
                 and set(saved[0].live_ids) == set(chunks):

@@ -384,6 +384,12 @@ class ChromaStore:
         """The document records written after `seq` (a reader's last refresh)."""
         return self._documents({"seq": {"$gt": seq}})
 
+    def document_count(self) -> int:
+        try:
+            return self.documents().count()
+        except NotFoundError:
+            return 0
+
     def document_ids(self) -> list[str]:
         try:
             return self.documents().get(include=[])["ids"]

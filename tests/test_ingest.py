@@ -229,6 +229,17 @@ def test_incremental_refresh_equals_a_fresh_load(fake_settings, corpus_copy, tmp
         assert a.lexical.search(query, 20) == b.lexical.search(query, 20), query
     rows = {cid: doc for cid, doc in zip(a.lexical.ids, a.doc_of_row) if doc}
     assert rows == {cid: c.doc_id for cid, c in a.chunks.items()}
+    # then a document only added (the refresh's shortcuts: nothing removed, no office named before)
+    (corpus_copy / "dazu.md").write_text("# Antrag der CDU\n\nDie CDU will den Spielplatz am Wall erneuern. "
+                                         "Oberbürgermeisterin Petra Beispiel begrüßt das.\n", encoding="utf-8")
+    assert run_ingest(fake_settings, progress=False).added == ["dazu"]
+    assert reader.refresh_if_changed(wait=True)
+    a, b = reader._snap, SearchIndex(store, embedder, tmp_path / "g")._snap
+    assert set(a.chunks) == set(b.chunks) and set(a.documents) == set(b.documents)
+    assert sorted(p.statement for p in a.promises) == sorted(p.statement for p in b.promises)
+    assert set(a.promise_actors) == set(b.promise_actors) and "CDU" in a.promise_actors
+    assert a.offices.holders("Oberbürgermeister") == b.offices.holders("Oberbürgermeister")
+    assert a.lexical.search("Spielplatz Wall", 5) == b.lexical.search("Spielplatz Wall", 5)
 
 
 def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp_path):
