@@ -45,9 +45,9 @@ bench: install
 bench-quick: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run --quick
 
-# A council archive of 100k and 1M chunks through the real ingest path (instant embedder); writes
-# bench/results/scale.json. 100k takes about 5 minutes on 2 cores; 1M not run yet (its serving process
-# would need about 17 GB, see README "Speed and scale"): `python -m bench.scale --sizes 100000` runs 100k only.
+# A council archive of 100k and 1M chunks through the real ingest path (instant embedder), served with
+# Chroma embedded and as a server; writes bench/results/scale.json. About 6 minutes for 100k and an
+# hour for 1M on 2 cores (README "Speed and scale"): `python -m bench.scale --sizes 100000` runs 100k only.
 bench-scale: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.scale
 

@@ -5,10 +5,13 @@ ingested by `index.ingest.ingest` with an instant embedder (seeded random unit v
 bundled model's 384 dimensions: the timings are ours and Chroma's, not the embedder's). Then a
 serving process (a separate Python process, as the app) loads the index, answers questions, reports
 its RSS, and measures how long after another process's ingest of one new document that document is
-searchable, while it keeps answering from the previous snapshot. The stock llama-index pipeline is
-measured where it can run at that size. Writes bench/results/scale.json.
+searchable, while it keeps answering from the previous snapshot. This is done twice: with Chroma
+embedded in the serving process, and with Chroma as `chroma run` beside it (its memory reported
+apart, under "with_chroma_server"). The stock llama-index pipeline is measured where it can run at
+that size. Writes bench/results/scale.json.
 
-`python -m bench.scale --sizes 100000 1000000` (the default); `--sizes 20000` for a quick look.
+`python -m bench.scale --sizes 100000 1000000` (the default); `--sizes 20000` for a quick look;
+`--chroma server` serves with the server only.
 """
 
 from __future__ import annotations
