@@ -42,13 +42,8 @@ def build(target: Path) -> None:
 
     arrays = {}
     for name in TABLES:
-        probs: dict[str, float] = getattr(de_ngram_probs, name)
-        keys = hash64(list(probs))
-        order = np.argsort(keys)
-        if len(np.unique(keys)) != len(keys):
-            raise ValueError(f"two n-grams of '{name}' share a hash")
-        arrays[f"{name}_keys"] = keys[order]
-        arrays[f"{name}_values"] = np.fromiter(probs.values(), dtype=np.float64, count=len(probs))[order]
+        table = Table.of(getattr(de_ngram_probs, name))
+        arrays[f"{name}_keys"], arrays[f"{name}_values"] = table.keys, table.values
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + f".{os.getpid()}.part.npz")
     np.savez(partial, **arrays)
@@ -60,6 +55,15 @@ class Table:
 
     def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
         self.keys, self.values = keys, values
+
+    @classmethod
+    def of(cls, probs: dict[str, float]) -> "Table":
+        """The table of one of compound-split's dicts; refused if two of its n-grams share a hash."""
+        keys = hash64(list(probs))
+        if len(np.unique(keys)) != len(keys):
+            raise ValueError("two n-grams share a hash")
+        order = np.argsort(keys)
+        return cls(keys[order], np.fromiter(probs.values(), dtype=np.float64, count=len(probs))[order])
 
     def get_many(self, grams: list[str], default: float) -> np.ndarray:
         hashes = hash64(grams)
@@ -81,15 +85,9 @@ def tables() -> dict[str, Table]:
         except (OSError, subprocess.SubprocessError):  # no writable cache: build in memory (the package's cost)
             from compound_split import de_ngram_probs
 
-            return {name: _in_memory(getattr(de_ngram_probs, name)) for name in TABLES}
+            return {name: Table.of(getattr(de_ngram_probs, name)) for name in TABLES}
     with np.load(path) as data:
         return {name: Table(data[f"{name}_keys"], data[f"{name}_values"]) for name in TABLES}
-
-
-def _in_memory(probs: dict[str, float]) -> Table:
-    keys = hash64(list(probs))
-    order = np.argsort(keys)
-    return Table(keys[order], np.fromiter(probs.values(), dtype=np.float64, count=len(probs))[order])
 
 
 def cut_off_fugen_s(word: str) -> str:
