@@ -141,12 +141,11 @@ class SearchIndex:
             changed = self.store.documents_since(previous.seq)
             renewed = {d.meta.doc_id for d in changed}
             # documents were removed only when fewer are stored than the previous ones plus the new ones
-            if self.store.document_count() == len(previous.documents) + len(renewed - set(previous.documents)):
-                present = set(previous.documents) | renewed
+            if self.store.document_count() == len(previous.documents) + len(renewed - previous.documents.keys()):
+                removed_docs = set()
             else:
-                present = set(self.store.document_ids())
-            removed_docs = set(previous.documents) - present
-            kept = [d for i, d in previous.documents.items() if i in present and i not in renewed]
+                removed_docs = previous.documents.keys() - set(self.store.document_ids())
+            kept = [d for i, d in previous.documents.items() if i not in removed_docs and i not in renewed]
         new_promises = stored_promises(changed)
         changed = [d.packed() for d in changed]  # texts compressed; the statements are kept as `Promise`s
         documents = kept + changed
@@ -173,7 +172,7 @@ class SearchIndex:
                 surface.setdefault(word[0], []).append(word)
             vocabulary = lexical.terms()
             sorted_terms, reversed_terms = sorted(vocabulary), sorted(t[::-1] for t in vocabulary)
-        elif touched & set(previous.documents):
+        elif touched & previous.documents.keys():
             promises = [p for p in previous.promises if p.doc_id not in touched] + new_promises
             actors = [p.actor for p in promises]
         else:  # only new documents: nothing to take out
