@@ -17,7 +17,6 @@ is ever set without its evidence (document, date, section, verbatim quote) and t
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from index.lexical import tokenize
 from index.promises import Promise
@@ -106,5 +105,5 @@ def with_follow_through(promises: list[Promise], index) -> list[Promise]:
             if st == status and sentence not in seen and len(evidence) < MAX_EVIDENCE:
                 seen.add(sentence)
                 evidence.append({"doc_id": chunk.doc_id, "date": date, "section": chunk.section_path, "quote": sentence})
-        out.append(replace(promise, status=status, evidence=tuple(evidence), status_rule=rule))
+        out.append(promise.with_status(status, tuple(evidence), rule))
     return out

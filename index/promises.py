@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from functools import lru_cache
 from itertools import takewhile
 from pathlib import Path
@@ -96,23 +96,60 @@ class Promise:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def with_status(self, status: str, evidence: tuple, rule: str) -> Promise:
+        """The statement with what became of it (`index.follow_through`)."""
+        return Promise(self.doc_id, self.actor, self.topic, self.kind, self.statement, self.section, self.start,
+                       self.end, self.date, self.reason, status, evidence, rule)
 
-SHARED_FIELDS = ("doc_id", "actor", "topic", "kind", "section", "date", "reason", "status", "status_rule")
+
+class StoredPromise(Promise):
+    """A statement of intent of a loaded index whose sentence is read from its document's text when
+    asked for (`document.text[start:end]`, stripped) instead of being held a second time: at a million
+    chunks those copies were over a gigabyte. Made by `stored_promises`, only where the stored sentence
+    is exactly that slice; otherwise the same as a `Promise`."""
+
+    __slots__ = ("document",)
+
+    def __init__(self, document, values: dict) -> None:  # noqa: D107 – `values`: every field but `statement`
+        for name, value in values.items():
+            object.__setattr__(self, name, value)
+        object.__setattr__(self, "document", document)
+
+    @property
+    def statement(self) -> str:
+        return self.document.text[self.start:self.end].strip()
+
+    def __reduce__(self):  # copied or pickled as the plain `Promise` it stands for
+        return Promise, tuple(getattr(self, f.name) for f in fields(Promise))
 
 
-def stored_promises(documents) -> list[Promise]:
-    """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`).
-    Values many statements repeat (document, actor, area, kind, section, date, rule) are held once."""
-    fields = set(Promise.__dataclass_fields__)
+SHARED_FIELDS = ("doc_id", "actor", "topic", "kind", "date", "reason", "status", "status_rule")
+
+
+def stored_promises(documents, kept_as=lambda document: document) -> list[Promise]:
+    """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`), each
+    reading its sentence from `kept_as(document)` (the record as the index keeps it). Values many
+    statements repeat (document, actor, area, kind, date, rule) are held once, and a section's name is the
+    one its chunks' spans hold."""
+    defaults = {f.name: f.default for f in fields(Promise) if f.name != "statement"}
     shared: dict[str, str] = {}
-    out = []
+    out: list[Promise] = []
     for d in documents:
+        if not d.promises:
+            continue
+        kept = kept_as(d)
+        sections = {name: name for span in d.spans for name in span[2:4]}
         for p in d.promises:
-            values = {k: v for k, v in p.items() if k in fields}
+            values = {k: p[k] if default is MISSING else p.get(k, default) for k, default in defaults.items()}
+            values["evidence"] = tuple(values["evidence"])
             for k in SHARED_FIELDS:
                 if isinstance(values.get(k), str):
                     values[k] = shared.setdefault(values[k], values[k])
-            out.append(Promise(**values))
+            values["section"] = sections.setdefault(values["section"], values["section"])
+            if d.text[p["start"]:p["end"]].strip() == p["statement"]:
+                out.append(StoredPromise(kept, values))
+            else:  # written by rules that kept other text: kept as stored
+                out.append(Promise(**values, statement=p["statement"]))
     return out
 
 

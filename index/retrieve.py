@@ -146,8 +146,9 @@ class SearchIndex:
             else:
                 removed_docs = previous.documents.keys() - set(self.store.document_ids())
             kept = [d for i, d in previous.documents.items() if i not in removed_docs and i not in renewed]
-        new_promises = stored_promises(changed)
-        changed = [d.packed() for d in changed]  # texts compressed; the statements are kept as `Promise`s
+        packed = {d.meta.doc_id: d.packed() for d in changed}  # texts compressed, statements kept as `Promise`s
+        new_promises = stored_promises(changed, lambda d: packed[d.meta.doc_id])
+        changed = list(packed.values())
         documents = kept + changed
         by_doc = {d.meta.doc_id: d for d in documents}
         before = previous.documents if previous else {}

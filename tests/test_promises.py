@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 import io
 import json
+import pickle
 import subprocess
 import sys
 
@@ -13,7 +15,8 @@ import pytest
 from assistant.grounding import grounding_problems
 from eval.promise_scoring import actor_matches, load_labels, score_promises
 from index.model import Block, CleanDocument, DocumentMeta
-from index.promises import ACHIEVED, PolicyAreas, extract_promises
+from index.promises import ACHIEVED, PolicyAreas, Promise, StoredPromise, extract_promises, stored_promises
+from index.store import StoredDocument
 from tests.conftest import CORPUS, ROOT, cleaned_documents
 
 
@@ -55,6 +58,34 @@ def test_statements_of_a_new_city_document():
     assert all(p.actor == "SPD-Fraktion Bochum" and p.topic == "Mobilität" for p in found)
     for p in found:  # verbatim, with offsets into the cleaned text
         assert doc.text[p.start:p.end] == p.statement
+
+
+def test_a_loaded_index_reads_statements_from_the_document_text():
+    """Stored statements hold no copy of their sentence: it is read from the (packed) document text,
+    and everything else about them is what was extracted. A record whose sentence is not that slice
+    keeps its own text; copies become plain `Promise`s."""
+    doc = doc_of([
+        Block("heading", "Bessere Radwege", "Bessere Radwege", "Bessere Radwege"),
+        Block("paragraph", "Wir wollen das Radwegenetz bis 2030 schließen. Der „Radentscheid“ gilt.",
+              "Bessere Radwege", "Bessere Radwege"),
+        Block("paragraph", "Deshalb fordern wir:", "Bessere Radwege", "Bessere Radwege"),
+        Block("item", "- eine Prüfung von Fahrradstraßen in der Innenstadt", "Bessere Radwege", "Bessere Radwege"),
+    ], speaker="SPD-Fraktion Bochum")
+    found = extract_promises(doc)
+    record = StoredDocument.of(doc.meta, doc.text, [], [p.to_dict() for p in found])
+    packed = record.packed()
+    loaded = stored_promises([record], lambda d: packed)
+    assert [p.to_dict() for p in loaded] == [p.to_dict() for p in found] and len(found) == 2
+    assert all(isinstance(p, StoredPromise) and p.document is packed for p in loaded)
+    assert isinstance(packed.body, bytes) and not packed.promises
+    copied = pickle.loads(pickle.dumps(loaded[0]))
+    assert type(copied) is Promise and copied == found[0] and copy.deepcopy(loaded[1]) == found[1]
+    followed = loaded[0].with_status("umgesetzt", ({"doc_id": "x", "quote": "fertig"},), "rule")
+    assert type(followed) is Promise and followed.statement == found[0].statement and followed.status == "umgesetzt"
+
+    other = StoredDocument.of(doc.meta, doc.text, [], [found[0].to_dict() | {"statement": "Anders gespeichert."}])
+    kept = stored_promises([other])
+    assert type(kept[0]) is Promise and kept[0].statement == "Anders gespeichert."
 
 
 def test_reported_speech_keeps_its_speaker_and_the_newsroom_is_no_actor():
