@@ -86,11 +86,10 @@ class StoredDocument:
     meta: DocumentMeta
     body: str | bytes  # the cleaned text (`text`), or it compressed (`packed`)
     doc_hash: str
-    chunk_ids: frozenset[str]
+    chunk_list: tuple[str, ...] = ()  # the chunk ids in document order …
     promises: tuple[dict, ...] = ()  # statements of intent found at ingest (index.promises.Promise dicts)
     promises_rules: str = ""  # fingerprint of the rules that found them
     seq: int = 0  # when the record was written (ns); readers refresh by reading only newer records
-    chunk_list: tuple[str, ...] = ()  # the chunk ids in document order …
     spans: Sequence[tuple[int, int, str, str, bool]] = ()  # … and each one's (start, end, section, path, comment)
     offices: tuple[Mention, ...] = ()  # offices named with a person (index.offices), found at ingest
 
@@ -98,10 +97,14 @@ class StoredDocument:
     def of(cls, meta: DocumentMeta, text: str, chunks: list[Chunk], promises=(), rules: str = "",
            offices=()) -> "StoredDocument":
         """The record that commits `chunks` of the document `text`."""
-        return cls(meta, text, chunks[0].doc_hash if chunks else "", frozenset(c.chunk_id for c in chunks), tuple(promises),
-                   rules, chunk_list=tuple(c.chunk_id for c in chunks),
-                   spans=Spans((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks),
+        return cls(meta, text, chunks[0].doc_hash if chunks else "", tuple(c.chunk_id for c in chunks), tuple(promises),
+                   rules, spans=Spans((c.start, c.end, c.section, c.section_path, c.is_comment) for c in chunks),
                    offices=tuple(offices))
+
+    @property
+    def chunk_ids(self) -> frozenset[str]:
+        """The chunk ids as a set (made when asked for: a set per record took a kilobyte)."""
+        return frozenset(self.chunk_list)
 
     @property
     def text(self) -> str:
@@ -174,8 +177,8 @@ def record_to_document(text: str, record: dict, full: bool = True) -> StoredDocu
     spans = Spans(json.loads(record.get("chunk_spans") or "[]")) if full else ()
     promises = tuple(json.loads(record.get("promises") or "[]")) if full else ()
     offices = tuple(Mention.from_list(row) for row in json.loads(record.get("offices") or "[]")) if full else ()
-    return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), frozenset(chunk_list), promises,
-                          record.get("promises_rules", ""), int(record.get("seq") or 0), chunk_list, spans, offices)
+    return StoredDocument(record_to_meta(record), text, record.get("doc_hash", ""), chunk_list, promises,
+                          record.get("promises_rules", ""), int(record.get("seq") or 0), spans, offices)
 
 
 class ChromaStore:
@@ -328,7 +331,7 @@ class ChromaStore:
             part = docs[i:i + BATCH]
             records = []
             for doc in part:
-                chunk_ids = list(doc.chunk_list or sorted(doc.chunk_ids))
+                chunk_ids = list(doc.chunk_list)
                 records.append(meta_to_record(doc.meta) | {
                     "doc_hash": doc.doc_hash, "chunk_count": len(chunk_ids), "chunk_ids": json.dumps(chunk_ids),
                     "chunk_spans": json.dumps([[a, b, section, path, int(comment)] for a, b, section, path, comment in doc.spans],
