@@ -10,6 +10,7 @@ matter's terms they contain. A question whose matter no statement shares goes to
 from __future__ import annotations
 
 import re
+from array import array
 
 from assistant.types import Answer, Claim, Source
 from index.follow_through import OPEN
@@ -34,17 +35,18 @@ class StatusAnswerer:
         self.index = index
         self.question_words = question_words
         self._version = ""
-        self._by_doc: dict[str, list[tuple[int, Promise]]] = {}  # statements (no achievements) by document
+        self._promises: list[Promise] = []  # the index's statements of that version …
+        self._by_doc: dict[str, array] = {}  # … and the positions of those that are no achievements, by document
         self._types: dict[str, set[str]] = {}  # document type → documents
         self._terms: dict[tuple[str, int], frozenset[str]] = {}
 
     def _refresh(self) -> None:
         """Per index version: the statements by document and the documents by type."""
         if self._version != self.index.version:
-            self._by_doc, self._types, self._terms = {}, {}, {}
-            for i, p in enumerate(self.index.promises):
+            self._promises, self._by_doc, self._types, self._terms = self.index.promises, {}, {}, {}
+            for i, p in enumerate(self._promises):
                 if p.kind != ACHIEVED:
-                    self._by_doc.setdefault(p.doc_id, []).append((i, p))
+                    self._by_doc.setdefault(p.doc_id, array("i")).append(i)
             for doc_id, stored in self.index.documents.items():
                 self._types.setdefault(stored.meta.doc_type, set()).add(doc_id)
             self._version = self.index.version
@@ -58,9 +60,9 @@ class StatusAnswerer:
         found: dict[int, Promise] = {}
         for cid, _ in self.index.lexical.search_terms(sorted(terms), CANDIDATE_PASSAGES):
             chunk = self.index.chunks.get(cid)
-            for i, p in self._by_doc.get(chunk.doc_id, ()) if chunk else ():
-                if chunk.start <= p.start < chunk.end:
-                    found[i] = p
+            for i in self._by_doc.get(chunk.doc_id, ()) if chunk else ():
+                if chunk.start <= self._promises[i].start < chunk.end:
+                    found[i] = self._promises[i]
         if len(self._terms) > 50_000:
             self._terms = {}
         out = []
