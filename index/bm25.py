@@ -86,10 +86,11 @@ class Segment:
             ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, folder: Path, name: str) -> "Segment":
+    def load(cls, folder: Path, name: str, shared_id=None) -> "Segment":
         meta = json.loads((folder / f"{name}.json").read_text(encoding="utf-8"))
         postings = sparse.load_npz(folder / f"{name}.npz").tocsc()
-        return cls(tuple(meta["ids"]), {t: i for i, t in enumerate(meta["vocab"])}, postings,
+        ids = tuple(map(shared_id, meta["ids"])) if shared_id else tuple(meta["ids"])
+        return cls(ids, {t: i for i, t in enumerate(meta["vocab"])}, postings,
                    np.load(folder / f"{name}.lengths.npy"), frozenset(meta["words"]), name)
 
 
@@ -235,13 +236,15 @@ class LexicalIndex:
                 path.unlink(missing_ok=True)
 
     @classmethod
-    def load(cls, folder: Path) -> tuple["LexicalIndex", dict] | None:
-        """The saved index and its manifest, or None when there is none or it cannot be read."""
+    def load(cls, folder: Path, shared_id=None) -> tuple["LexicalIndex", dict] | None:
+        """The saved index and its manifest, or None when there is none or it cannot be read.
+        `shared_id`: gives for a chunk id the string object to hold (the caller's own, so that a loaded
+        index keeps each id once)."""
         try:
             manifest = json.loads((folder / "ids.json").read_text(encoding="utf-8"))
             if manifest.get("format") != FORMAT:
                 return None
-            segments = [Segment.load(folder, name) for name in manifest["segments"]]
+            segments = [Segment.load(folder, name, shared_id) for name in manifest["segments"]]
             with np.load(folder / manifest["live"]) as live:
                 masks = [live[s.name] for s in segments]
             return cls(segments, masks), manifest

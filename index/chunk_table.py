@@ -83,6 +83,14 @@ class ChunkTable(Mapping[str, Chunk]):
 
         return [self[cid] for cid in self.ids_of(chunk.doc_id) if path(self._places[cid]) == chunk.section_path]
 
+    def shared_id(self, chunk_id: str) -> str:
+        """The table's own string for `chunk_id` (`chunk_id` itself when the table has no such chunk):
+        the BM25 rows hold it too, so that a loaded index keeps each id once."""
+        place = self._places.get(chunk_id)
+        if place is None:
+            return chunk_id
+        return place.chunk_id if isinstance(place, Chunk) else place[0].chunk_list[place[1]]
+
     def ids_of(self, doc_id: str) -> tuple[str, ...]:
         """A document's chunk ids in document order."""
         return self._by_doc.get(doc_id, ())

@@ -232,7 +232,7 @@ class SearchIndex:
             # live rows are the previous snapshot's chunks: of the added ones, only the retitled had one
             replaced = {cid for cid in ids if cid in previous.chunks}
             return previous.lexical.with_changes(gone | replaced, ids, terms, words, ids_are_new=True), len(added)
-        saved = LexicalIndex.load(self.data_dir / "bm25")
+        saved = LexicalIndex.load(self.data_dir / "bm25", chunks.shared_id)
         if saved and saved[1].get("stamp") == stamp and saved[1].get("tokenizer") == TOKENIZER_VERSION \
                 and set(saved[0].live_ids) == set(chunks):
             return saved[0], 0
