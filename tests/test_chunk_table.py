@@ -50,3 +50,18 @@ def test_a_new_table_replaces_and_removes_documents_and_leaves_the_old_one_as_it
     assert new.of_document("b") == [] and new.section(loose) == [loose]
     assert set(old) == {c.chunk_id for d in (a, b) for c in d.stored_chunks()}  # the served snapshot is untouched
     assert "ersetzt" in old.of_document("a")[1].text
+
+
+def test_saved_bm25_rows_hold_the_tables_id_strings(tmp_path):
+    """A loaded index keeps each chunk id once: the BM25 rows read from disk take the table's strings."""
+    from index.bm25 import LexicalIndex
+
+    doc = record("wall").packed()
+    table = ChunkTable.of([doc])
+    lexical = LexicalIndex.of_chunks(list(table.values()), {"wall": doc.meta})
+    lexical.save(tmp_path, {})
+    loaded, _ = LexicalIndex.load(tmp_path, table.shared_id)
+    assert loaded.ids == list(doc.chunk_list)
+    assert all(a is b for a, b in zip(loaded.ids, doc.chunk_list))
+    assert table.shared_id("unknown-id") == "unknown-id"
+    assert loaded.search("Fahrradstraße", 1)[0][0] == doc.chunk_list[0]
