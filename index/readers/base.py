@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from index.errors import DocumentUnreadable
@@ -38,6 +39,9 @@ def row_text(header: list[str], row: list[str]) -> str:
     return "; ".join(pairs).rstrip(".") + "." if pairs else ""
 
 
+CONTROLS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")  # control characters other than \t \n \f \r
+
+
 def decode_text(data: bytes) -> str:
     """UTF-8 (with or without BOM), UTF-16/32 with a BOM (Windows' „Unicode“ text), else
     Windows-1252; binary content is refused."""
@@ -60,7 +64,7 @@ def decode_text(data: bytes) -> str:
             text = data.decode("cp1252")
         except UnicodeDecodeError as exc:
             raise DocumentUnreadable(f"Text ist weder UTF-8 noch Windows-1252 ({exc.reason})") from None
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+    controls = len(CONTROLS.findall(text))
     if controls > max(8, len(text) // 100):
         raise DocumentUnreadable("binärer Inhalt (Steuerzeichen), kein Text")
     return text.replace("\r\n", "\n").replace("\r", "\n")
