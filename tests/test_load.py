@@ -26,6 +26,7 @@ def test_utf8_bom_is_stripped(tmp_path):
     ("leer.txt", b"", "leer"),
     ("leer2.txt", b"  \n\n ", "leer"),
     ("bild.txt", bytes(range(256)) * 20, "binär"),
+    ("steuer.txt", ("Text\x1b[0m \x07 " * 40).encode(), "Steuerzeichen"),  # no NUL, but escape codes and bells
     ("tabelle.xlsx", b"PK\x03\x04", "nicht unterstützt"),
     ("kaputt.pdf", b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog", "PDF"),
 ])
@@ -34,6 +35,12 @@ def test_bad_files_raise_with_reason(tmp_path, name, data, reason):
     path.write_bytes(data)
     with pytest.raises(DocumentUnreadable, match=reason):
         load_file(path)
+
+
+def test_tabs_form_feeds_and_line_breaks_are_no_control_characters(tmp_path):
+    path = tmp_path / "seiten.txt"
+    path.write_bytes(("Spalte\tSpalte\r\nSeite 1\fSeite 2\n" * 50).encode())
+    assert "Seite 2" in load_file(path).text
 
 
 def test_too_large_is_skipped(tmp_path):
