@@ -110,7 +110,7 @@ class StoredPromise(Promise):
 
     __slots__ = ("document",)
 
-    def __init__(self, document, values: dict) -> None:  # noqa: D107 – `values`: every field but `statement`
+    def __init__(self, document, values: dict) -> None:  # `values`: every field but `statement`
         for name, value in values.items():
             object.__setattr__(self, name, value)
         object.__setattr__(self, "document", document)
@@ -120,7 +120,7 @@ class StoredPromise(Promise):
         return self.document.text[self.start:self.end].strip()
 
     def __reduce__(self):  # copied or pickled as the plain `Promise` it stands for
-        return Promise, tuple(getattr(self, f.name) for f in fields(Promise))
+        return Promise, tuple(getattr(self, name) for name in FIELD_NAMES)
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Promise))

@@ -15,7 +15,8 @@ import pytest
 from assistant.grounding import grounding_problems
 from eval.promise_scoring import actor_matches, load_labels, score_promises
 from index.model import Block, CleanDocument, DocumentMeta
-from index.promises import ACHIEVED, PolicyAreas, Promise, StoredPromise, extract_promises, stored_promises
+from index.promises import (ACHIEVED, PolicyAreas, Promise, StoredPromise, count_at, extract_promises,
+                            stored_promises)
 from index.store import StoredDocument
 from tests.conftest import CORPUS, ROOT, cleaned_documents
 
@@ -58,6 +59,20 @@ def test_statements_of_a_new_city_document():
     assert all(p.actor == "SPD-Fraktion Bochum" and p.topic == "Mobilität" for p in found)
     for p in found:  # verbatim, with offsets into the cleaned text
         assert doc.text[p.start:p.end] == p.statement
+
+
+def test_area_words_are_counted_as_findall_counts_them():
+    """Counting an area's words only where some area's word starts gives findall's counts, also where
+    the words of two areas overlap or one area's word contains another's."""
+    areas = PolicyAreas({"Mobilität": ["Verkehr", "öffentlicher Nahverkehr", "Nahverkehr", "Bus"],
+                         "Sicherheit": ["Nahverkehr", "Verkehrssicherheit", "Sicherheit"]}, "Sonstiges")
+    texts = ["Der öffentliche Nahverkehr und der öffentlicher Nahverkehr: Verkehrssicherheit, Busse, Bussicherheit.",
+             "Keine Wörter hier.", "VERKEHR verkehr Verkehrs-Sicherheit Sicherheitsverkehr", ""]
+    for text in texts:
+        starts = [m.start() for m in areas.any_area.finditer(text)]
+        for pattern in areas.patterns.values():
+            assert count_at(pattern, text, starts) == len(pattern.findall(text)), (pattern.pattern, text)
+    assert areas.topic("", texts[0]) == "Mobilität" and areas.topic("Sicherheit", texts[0]) == "Sicherheit"
 
 
 def test_a_loaded_index_reads_statements_from_the_document_text():
