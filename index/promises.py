@@ -127,13 +127,13 @@ FIELD_NAMES = tuple(f.name for f in fields(Promise))
 SHARED_FIELDS = ("doc_id", "actor", "topic", "kind", "date", "reason", "status", "status_rule")
 
 
-def stored_promises(documents, kept_as=lambda document: document) -> list[Promise]:
+def stored_promises(documents, kept_as=lambda document: document, shared: dict[str, str] | None = None) -> list[Promise]:
     """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`), each
     reading its sentence from `kept_as(document)` (the record as the index keeps it). Values many
-    statements repeat (document, actor, area, kind, date, rule) are held once, and a section's name is the
-    one its chunks' spans hold."""
+    statements repeat (document, actor, area, kind, date, rule) are held once (in `shared`, which a caller
+    reading records page by page passes each time), and a section's name is the one its chunks' spans hold."""
     defaults = {f.name: f.default for f in fields(Promise) if f.name != "statement"}
-    shared: dict[str, str] = {}
+    shared = {} if shared is None else shared
     out: list[Promise] = []
     for d in documents:
         if not d.promises:

@@ -135,10 +135,10 @@ class SearchIndex:
         (BM25 from the files the ingest saved when they match), incrementally afterwards."""
         stamp = self.store.version()
         previous = self._snap
+        changed, new_promises = self._read(previous)
         if previous is None:
-            changed, removed_docs, kept = self.store.all_documents(), set(), []
+            removed_docs, kept = set(), []
         else:
-            changed = self.store.documents_since(previous.seq)
             renewed = {d.meta.doc_id for d in changed}
             # documents were removed only when fewer are stored than the previous ones plus the new ones
             if self.store.document_count() == len(previous.documents) + len(renewed - previous.documents.keys()):
@@ -146,9 +146,6 @@ class SearchIndex:
             else:
                 removed_docs = previous.documents.keys() - set(self.store.document_ids())
             kept = [d for i, d in previous.documents.items() if i not in removed_docs and i not in renewed]
-        packed = {d.meta.doc_id: d.packed() for d in changed}  # texts compressed, statements kept as `Promise`s
-        new_promises = stored_promises(changed, lambda d: packed[d.meta.doc_id])
-        changed = list(packed.values())
         documents = kept + changed
         by_doc = {d.meta.doc_id: d for d in documents}
         before = previous.documents if previous else {}
@@ -220,6 +217,21 @@ class SearchIndex:
             dead = ~lexical.live[k]
             rows[int(lexical.offsets[k]):int(lexical.offsets[k + 1])][dead] = ""
         return np.concatenate([rows, of(lexical.ids[start:])])
+
+    def _read(self, previous: Snapshot | None) -> tuple[list[StoredDocument], list[Promise]]:
+        """The records written since `previous` (all, the first time) as a snapshot holds them (text
+        compressed) and their statements of intent, made page by page as the records are read."""
+        promises: list[Promise] = []
+        shared: dict[str, str] = {}
+
+        def held(record: StoredDocument) -> StoredDocument:
+            packed = record.packed()
+            promises.extend(stored_promises([record], lambda _: packed, shared))
+            return packed
+
+        if previous is None:
+            return self.store.all_documents(each=held), promises
+        return self.store.documents_since(previous.seq, each=held), promises
 
     def _lexical(self, previous: Snapshot | None, stamp: str, chunks: ChunkTable, metas: dict[str, DocumentMeta],
                  fetched: list[Chunk], retitled: set[str], gone: set[str]) -> tuple[LexicalIndex, int]:

@@ -378,14 +378,14 @@ class ChromaStore:
         read = self.chunks_by_id([cid for d in older for cid in d.chunk_ids]) if older else []
         return sorted(read, key=lambda c: (c.doc_id, c.position))
 
-    def all_documents(self, texts: bool = True) -> list[StoredDocument]:
+    def all_documents(self, texts: bool = True, each=None) -> list:
         """Every document record; `texts=False` leaves the cleaned texts, chunk spans and statements out
-        (an ingest's plan needs hashes, metadata and chunk ids only)."""
-        return self._documents(texts=texts)
+        (an ingest's plan needs hashes, metadata and chunk ids only). `each`: see `_documents`."""
+        return self._documents(texts=texts, each=each)
 
-    def documents_since(self, seq: int) -> list[StoredDocument]:
+    def documents_since(self, seq: int, each=None) -> list:
         """The document records written after `seq` (a reader's last refresh)."""
-        return self._documents({"seq": {"$gt": seq}})
+        return self._documents({"seq": {"$gt": seq}}, each=each)
 
     def document_count(self) -> int:
         try:
@@ -399,9 +399,11 @@ class ChromaStore:
         except NotFoundError:
             return []
 
-    def _documents(self, where: dict | None = None, texts: bool = True) -> list[StoredDocument]:
+    def _documents(self, where: dict | None = None, texts: bool = True, each=None) -> list:
         """The records (of `where`), read a page at a time: a large archive's load never holds all
-        raw records and texts at once beside what is made of them."""
+        raw records and texts at once beside what is made of them. `each`: what to keep of a record,
+        made page by page (a loaded index keeps the packed record: were all raw records held until the
+        end, their freed parts would leave the memory of what is kept in holes, 2 GB at a million chunks)."""
         try:
             ids = self.documents().get(where=where, include=[])["ids"]
         except NotFoundError:
@@ -410,12 +412,13 @@ class ChromaStore:
         for start in range(0, len(ids), PAGE):
             got = self.documents().get(ids=ids[start:start + PAGE], include=["documents", "metadatas"] if texts else ["metadatas"])
             if not texts:
-                out.extend(record_to_document("", record, full=False) for record in got["metadatas"])
-                continue
-            stored = self.texts_of(got["ids"])
-            # records written before the texts collection: the text in the record's "document"
-            out.extend(record_to_document(stored.get(i) or document or "", record)
-                       for i, document, record in zip(got["ids"], got["documents"], got["metadatas"]))
+                page = [record_to_document("", record, full=False) for record in got["metadatas"]]
+            else:
+                stored = self.texts_of(got["ids"])
+                # records written before the texts collection: the text in the record's "document"
+                page = [record_to_document(stored.get(i) or document or "", record)
+                        for i, document, record in zip(got["ids"], got["documents"], got["metadatas"])]
+            out.extend(map(each, page) if each else page)
         return out
 
     def texts_of(self, doc_ids: list[str]) -> dict[str, str]:

@@ -87,6 +87,23 @@ def test_lexical_index_is_saved_and_reused(fake_settings):
     assert index.lexical.ids and len(index.lexical.ids) == len(index.chunks)
 
 
+def test_a_load_packs_records_page_by_page_and_keeps_what_a_whole_read_gives(fake_settings, monkeypatch):
+    """Records are made into what the index holds a page at a time (`each`), in the order of a whole read;
+    the loaded statements read their sentences from the packed texts and equal the stored ones."""
+    import index.store
+
+    run_ingest(fake_settings, progress=False)
+    store = build_search_index(fake_settings).store
+    whole = store.all_documents()
+    pages: list[int] = []
+    monkeypatch.setattr(index.store, "PAGE", 2)
+    made = store.all_documents(each=lambda d: (pages.append(len(pages)), d.packed())[1])
+    assert [d.meta.doc_id for d in made] == [d.meta.doc_id for d in whole] and len(pages) == len(whole) > 2
+    assert [d.text for d in made] == [d.text for d in whole] and all(isinstance(d.body, bytes) for d in made)
+    loaded = build_search_index(fake_settings).promises
+    assert [p.to_dict() | {"evidence": list(p.evidence)} for p in loaded] == [p for d in whole for p in d.promises] and loaded
+
+
 def test_filters_restrict_results(fake_settings):
     from index.retrieve import Filters
 
@@ -180,10 +197,10 @@ def test_search_and_answer_during_a_refresh_use_the_previous_snapshot(fake_setti
     release, fetching = threading.Event(), threading.Event()
     fetch = reader.store.documents_since
 
-    def held_up(seq):
+    def held_up(seq, **kwargs):
         fetching.set()
         release.wait(30)
-        return fetch(seq)
+        return fetch(seq, **kwargs)
 
     reader.store.documents_since = held_up
     (tmp_path / "citymanagement.txt").rename(corpus_copy / "citymanagement.txt")
