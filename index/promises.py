@@ -124,33 +124,33 @@ class StoredPromise(Promise):
 
 
 FIELD_NAMES = tuple(f.name for f in fields(Promise))
+STORED_DEFAULTS = {f.name: f.default for f in fields(Promise) if f.name != "statement"}  # a stored dict's fields
 SHARED_FIELDS = ("doc_id", "actor", "topic", "kind", "date", "reason", "status", "status_rule")
 
 
-def stored_promises(documents, kept_as=lambda document: document, shared: dict[str, str] | None = None) -> list[Promise]:
-    """The statements of intent kept with stored documents (`index.store.StoredDocument.promises`), each
-    reading its sentence from `kept_as(document)` (the record as the index keeps it). Values many
-    statements repeat (document, actor, area, kind, date, rule) are held once (in `shared`, which a caller
-    reading records page by page passes each time), and a section's name is the one its chunks' spans hold."""
-    defaults = {f.name: f.default for f in fields(Promise) if f.name != "statement"}
+def stored_promises(record, held=None, shared: dict[str, str] | None = None) -> list[Promise]:
+    """The statements of intent kept with a stored document record (`StoredDocument.promises`), each
+    reading its sentence from `held` (the record as the index keeps it; the record itself by default).
+    Values many statements repeat (document, actor, area, kind, date, rule) are held once (in `shared`,
+    which a caller reading many records passes each time), and a section's name is the one its chunks'
+    spans hold."""
+    if not record.promises:
+        return []
     shared = {} if shared is None else shared
+    held = record if held is None else held
+    sections = {name: name for span in record.spans for name in span[2:4]}
     out: list[Promise] = []
-    for d in documents:
-        if not d.promises:
-            continue
-        kept = kept_as(d)
-        sections = {name: name for span in d.spans for name in span[2:4]}
-        for p in d.promises:
-            values = {k: p[k] if default is MISSING else p.get(k, default) for k, default in defaults.items()}
-            values["evidence"] = tuple(values["evidence"])
-            for k in SHARED_FIELDS:
-                if isinstance(values.get(k), str):
-                    values[k] = shared.setdefault(values[k], values[k])
-            values["section"] = sections.setdefault(values["section"], values["section"])
-            if d.text[p["start"]:p["end"]].strip() == p["statement"]:
-                out.append(StoredPromise(kept, values))
-            else:  # written by rules that kept other text: kept as stored
-                out.append(Promise(**values, statement=p["statement"]))
+    for p in record.promises:
+        values = {k: p[k] if default is MISSING else p.get(k, default) for k, default in STORED_DEFAULTS.items()}
+        values["evidence"] = tuple(values["evidence"])
+        for k in SHARED_FIELDS:
+            if isinstance(values.get(k), str):
+                values[k] = shared.setdefault(values[k], values[k])
+        values["section"] = sections.setdefault(values["section"], values["section"])
+        if record.text[p["start"]:p["end"]].strip() == p["statement"]:
+            out.append(StoredPromise(held, values))
+        else:  # written by rules that kept other text: kept as stored
+            out.append(Promise(**values, statement=p["statement"]))
     return out
 
 

@@ -226,7 +226,7 @@ class SearchIndex:
 
         def held(record: StoredDocument) -> StoredDocument:
             packed = record.packed()
-            promises.extend(stored_promises([record], lambda _: packed, shared))
+            promises.extend(stored_promises(record, packed, shared))
             return packed
 
         if previous is None:

@@ -89,7 +89,7 @@ def test_a_loaded_index_reads_statements_from_the_document_text():
     found = extract_promises(doc)
     record = StoredDocument.of(doc.meta, doc.text, [], [p.to_dict() for p in found])
     packed = record.packed()
-    loaded = stored_promises([record], lambda d: packed)
+    loaded = stored_promises(record, packed)
     assert [p.to_dict() for p in loaded] == [p.to_dict() for p in found] and len(found) == 2
     assert all(isinstance(p, StoredPromise) and p.document is packed for p in loaded)
     assert isinstance(packed.body, bytes) and not packed.promises
@@ -99,7 +99,7 @@ def test_a_loaded_index_reads_statements_from_the_document_text():
     assert type(followed) is Promise and followed.statement == found[0].statement and followed.status == "umgesetzt"
 
     other = StoredDocument.of(doc.meta, doc.text, [], [found[0].to_dict() | {"statement": "Anders gespeichert."}])
-    kept = stored_promises([other])
+    kept = stored_promises(other)
     assert type(kept[0]) is Promise and kept[0].statement == "Anders gespeichert."
 
 
