@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterator
 
 import gradio as gr
@@ -11,6 +12,7 @@ import gradio as gr
 from assistant.types import Answer
 from index.errors import IndexUnavailable, RathausError
 from index.retrieve import Filters
+from ui.server import after_response
 
 log = logging.getLogger("rathaus.app")
 INTERNAL_ERROR = "Es ist ein interner Fehler aufgetreten. Bitte versuchen Sie es später erneut."
@@ -77,9 +79,26 @@ def waiting(app: gr.Blocks) -> int:
 
 
 def busy_check(app: gr.Blocks, max_queue: int):
-    """A validator that runs before an event is queued: a full queue gets a German message at once."""
+    """A validator that runs before an event is queued: a full queue gets a German message at once.
+
+    Gradio runs validators before it puts the event in its queue, so questions arriving together would
+    all see room (and Gradio's own, English, limit would answer the rest). A question let in therefore
+    counts as waiting until its join request has been answered – by then Gradio holds it in its queue.
+    """
+    lock = threading.Lock()
+    joining = 0
+
+    def joined() -> None:
+        nonlocal joining
+        with lock:
+            joining -= 1
+
     def not_busy(*inputs):
-        ok = waiting(app) < max_queue
+        nonlocal joining
+        with lock:
+            ok = waiting(app) + joining < max_queue
+            if ok and after_response(joined):
+                joining += 1
         return [gr.validate(ok, BUSY)] + [gr.validate(True, "") for _ in inputs[1:]]
     return not_busy
 

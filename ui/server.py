@@ -22,6 +22,8 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -111,6 +113,8 @@ HTML_HEAD = re.compile(rb"<head>")
 GERMAN_LOCALE = (b"<script>(() => { for (const [name, value] of [['language', 'de-DE'], ['languages', ['de-DE', 'de']]]) "
                  b"Object.defineProperty(Navigator.prototype, name, {get: () => value, configurable: true}); })();</script>")
 TOO_LARGE = "Die Anfrage ist zu groß. Bitte eine kürzere Frage stellen."
+# Callbacks to run once the current request has been answered (see `after_response`).
+_AFTER_RESPONSE: ContextVar[list[Callable[[], None]] | None] = ContextVar("rathaus_after_response", default=None)
 SECURITY_HEADERS = [(b"content-security-policy", CSP.encode()), (b"x-content-type-options", b"nosniff"),
                     (b"referrer-policy", b"no-referrer")]
 
@@ -127,6 +131,17 @@ def temp_dir(data_dir: Path) -> Path:
 def blocked(data_dir: Path) -> list[str]:
     """Everything in the data directory except Gradio's own temp files (downloads are served from there)."""
     return [str(p.resolve()) for p in data_dir.iterdir() if p.name != "tmp"] if data_dir.is_dir() else []
+
+
+def after_response(callback: Callable[[], None]) -> bool:
+    """Run `callback` once the HTTP request being handled has been answered (the guard calls it, also
+    when the app failed). False outside a request: nothing will call it. Worker threads that Gradio
+    runs a function in see the request's context too."""
+    callbacks = _AFTER_RESPONSE.get()
+    if callbacks is None:
+        return False
+    callbacks.append(callback)
+    return True
 
 
 class Guard:
@@ -190,10 +205,16 @@ class Guard:
                 message = {"type": "http.response.body", "body": body}
             await send(message)
 
+        callbacks: list[Callable[[], None]] = []
+        token = _AFTER_RESPONSE.set(callbacks)
         try:
             await self.app(scope, limited_receive, with_headers)
         except BodyTooLarge:
             pass
+        finally:
+            _AFTER_RESPONSE.reset(token)
+            for callback in callbacks:
+                callback()
         if too_large and not replaced:
             await self.refuse(send, 413, TOO_LARGE)
 
