@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from index.model import Block, Chunk, CleanDocument, MONTHS_DE, chunk_id, content_hash
 from index.options import ChunkingOptions
@@ -23,6 +24,8 @@ CANDIDATE = re.compile(r"[.!?…]+[\"“”'’»«)\]]*(?=\s+)")
 NEXT_START = re.compile(r"\s+[\"„“‚'»«(\[–-]?[A-ZÄÖÜ0-9]")
 MONTH_START = re.compile(r"\s+(" + "|".join(MONTHS_DE) + r")\b")
 OPENERS = {"„": "“", "»": "«", "‚": "‘"}
+QUOTE_MARK = re.compile("[„»‚“\"«‘”]")  # the openers and closers `_quote_depth` looks at
+SPACE = re.compile(r"\s*")
 MAX_QUOTED_WORDS = 60
 
 
@@ -36,7 +39,7 @@ class Sentence:
 def _quote_depth(text: str) -> int:
     """How many quotations are open at the end of `text` (German „…“, »…«, English “…”)."""
     stack: list[str] = []
-    for ch in text:
+    for ch in QUOTE_MARK.findall(text):  # every other character leaves the stack as it is
         if stack and ch == stack[-1]:
             stack.pop()
         elif ch in OPENERS:
@@ -50,12 +53,16 @@ def _quote_depth(text: str) -> int:
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
     """Sentence boundaries in one block of German text, as (start, end) offsets."""
+    return list(_sentence_spans(text))
+
+
+@lru_cache(maxsize=4096)  # a block is split when chunked and again when its statements are sought
+def _sentence_spans(text: str) -> tuple[tuple[int, int], ...]:
     spans: list[tuple[int, int]] = []
     start = 0
     for match in CANDIDATE.finditer(text):
         end = match.end()
-        rest = text[end:]
-        if not NEXT_START.match(rest):
+        if not NEXT_START.match(text, end):
             continue
         head = text[start:end]
         dotted = match.group().startswith(".")
@@ -63,15 +70,15 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
             continue
         if dotted and ORDINAL_END.search(text[max(start, end - 6):match.start() + 1]):
             continue
-        if dotted and MONTH_START.match(rest) and re.search(r"\d\.$", text[:match.start() + 1]):
-            continue
+        if dotted and MONTH_START.match(text, end) and match.start() and text[match.start() - 1].isdecimal():
+            continue  # "am 6. November"
         if _quote_depth(head) and len(head.split()) < MAX_QUOTED_WORDS:
             continue  # keep a quotation (and its "sagte X") together
         spans.append((start, end))
-        start = end + (len(rest) - len(rest.lstrip()))
+        start = SPACE.match(text, end).end()
     if start < len(text.rstrip()):
         spans.append((start, len(text.rstrip())))
-    return spans
+    return tuple(spans)
 
 
 def split_sentences(text: str) -> list[str]:
