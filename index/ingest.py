@@ -11,7 +11,7 @@
                  documents of the sources this ingest reads: each document remembers its folder);
 6. `LexicalUpdate` – the saved BM25 segments plus one segment per batch, saved for the new version stamp.
 
-Steps 2–4 run per batch of `BATCH_FILES` files (the next batch is prepared while one is written), so
+Steps 2–4 run per batch of `BATCH_FILES` files (the next batches are prepared while one is written), so
 an archive of any size is ingested in bounded memory.
 
 Crash safety: new chunks are written before stale ones are deleted, and the document record
@@ -26,7 +26,7 @@ import logging
 import multiprocessing
 import os
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -201,33 +201,43 @@ def prepare_files(sources: list, options: ChunkingOptions, max_bytes: int | None
 
 
 BATCH_FILES = 500  # files prepared, written and committed together: an ingest's memory stays bounded
+FIRST_BATCH_FILES = 100  # the first batch is smaller: writing starts after a fifth of the wait
+AHEAD = 2  # batches handed to the workers beyond the one being written
 
 
 def prepared_batches(sources: list, options: ChunkingOptions, max_bytes: int | None, areas: PolicyAreas,
                      limits: ReadingLimits | None, workers: int | None = None):
-    """(sources, results) per batch of `BATCH_FILES` files, in order (see `prepare_files`). With worker
-    processes the next batch is prepared while the caller writes this one."""
-    batches = [sources[i:i + BATCH_FILES] for i in range(0, len(sources), BATCH_FILES)]
+    """(sources, results) per batch of files, in order (see `prepare_files`). With worker processes,
+    the next `AHEAD` batches are being prepared while the caller writes this one, so the workers never
+    wait for the writer to finish (at most `AHEAD + 1` batches are held)."""
+    first = min(FIRST_BATCH_FILES, BATCH_FILES, len(sources))
+    cuts = [0, *range(first, len(sources), BATCH_FILES), len(sources)]
+    batches = [sources[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
     workers = (os.cpu_count() or 1) if workers is None else workers
     work = partial(prepare_file, options=options, max_bytes=max_bytes, areas=areas, limits=limits)
     if workers < 2 or len(sources) < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
         for batch in batches:
             yield batch, [work(source) for source in batch]
         return
-    chunksize = max(1, min(16, BATCH_FILES // (8 * workers)))
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        pending = pool.map(work, batches[0], chunksize=chunksize)
+        pending = deque(pool.map(work, batch, chunksize=chunk_size(batch, workers)) for batch in batches[:AHEAD + 1])
         for k, batch in enumerate(batches):
             try:
-                results = list(pending)
+                results = list(pending.popleft())
             except BrokenProcessPool:
                 log.warning("a worker preparing files died; preparing the rest in this process")
                 for rest in batches[k:]:
                     yield rest, [work(source) for source in rest]
                 return
-            if k + 1 < len(batches):
-                pending = pool.map(work, batches[k + 1], chunksize=chunksize)
+            if k + AHEAD + 1 < len(batches):
+                later = batches[k + AHEAD + 1]
+                pending.append(pool.map(work, later, chunksize=chunk_size(later, workers)))
             yield batch, results
+
+
+def chunk_size(batch: list, workers: int) -> int:
+    """Files a worker takes at a time: few enough that the workers finish a batch together."""
+    return max(1, min(16, len(batch) // (8 * workers)))
 
 
 def source_exists(source: str) -> bool:
