@@ -61,6 +61,24 @@ def test_statements_of_a_new_city_document():
         assert doc.text[p.start:p.end] == p.statement
 
 
+def test_area_word_starts_found_through_the_trie_are_those_of_the_plain_alternation():
+    """The trie of the areas' words finds the same places as one alternation of them (case ignored,
+    words that are beginnings of others, shared beginnings, umlauts, a word standing alone)."""
+    import re
+
+    from index.promises import trie_pattern
+
+    words = ["Verkehr", "Verkehrssicherheit", "verkehrswende", "Bus", "Busspur", "ÖPNV", "öffentlich", "Ordnung",
+             "Ordnungsdienst", "KOD", "kod", "Müll", "m"]
+    texts = ["Der ÖPNV, öffentliche Busse und die Busspur: Verkehrswende! VERKEHRSSICHERHEIT im Müll-Konzept.",
+             "Ordnungsdienst und Ordnung; kodifiziert, Kodex, mkod Mensch", "", "Keine Treffer."]
+    alternation = re.compile(r"(?<![\w])(?=(?:" + "|".join(re.escape(w) for w in words) + "))", re.IGNORECASE)
+    trie = re.compile(r"(?<![\w])(?=" + trie_pattern(words) + ")", re.IGNORECASE)
+    for text in texts:
+        assert [m.start() for m in trie.finditer(text)] == [m.start() for m in alternation.finditer(text)], text
+    assert trie_pattern(["ordnung", "ordnungsdienst", "ordnungspartner"]) == "ordnung(?:s(?:dienst|partner))?"
+
+
 def test_area_words_are_counted_as_findall_counts_them():
     """Counting an area's words only where some area's word starts gives findall's counts, also where
     the words of two areas overlap or one area's word contains another's."""

@@ -38,3 +38,13 @@ def test_question_and_exclamation():
 def test_every_character_kept():
     text = "Erster Satz.  Zweiter Satz? Dritter"
     assert " ".join(split_sentences(text)).replace("  ", " ") == text.replace("  ", " ")
+
+
+def test_spans_of_a_block_are_a_fresh_list_each_time():
+    """The spans are cached per block text; a caller changing its list changes nothing for the next one."""
+    from index.split import sentence_spans
+
+    text = "Der Rat tagt am 6. November. Die Stadt plant z. B. mehr Grün. Nr. 3 folgt."
+    first = sentence_spans(text)
+    first.append((0, 1))
+    assert sentence_spans(text) == first[:-1] and len(first[:-1]) == 3
