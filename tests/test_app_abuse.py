@@ -83,8 +83,8 @@ def test_full_queue_answers_in_german_at_once(real_settings, real_index):
     assistant = build_assistant(settings, real_index)
     ask = assistant.ask
 
-    def slow_ask(*args, **kwargs):  # every answer takes two seconds, so the queue fills up
-        time.sleep(2.0)
+    def slow_ask(*args, **kwargs):  # every answer takes four seconds: the queue fills up, all have come before one is done
+        time.sleep(4.0)
         return ask(*args, **kwargs)
 
     assistant.ask = slow_ask
@@ -116,7 +116,7 @@ def test_full_queue_answers_in_german_at_once(real_settings, real_index):
     busy = [r for r in results if r[0] == "busy"]
     assert len(answers) + len(busy) == 8 and answers and busy
     assert all("Beirut" in text for _, text, _ in answers)
-    assert len(answers) <= 1 + 2, "more questions let in than one answered and two waiting"  # all came within 2 s
+    assert len(answers) <= 1 + 2, "more questions let in than one answered and two waiting"
     assert all("bitte später erneut versuchen" in text.lower() for _, text, _ in busy), busy
     assert max(seconds for *_, seconds in busy) < min(seconds for *_, seconds in answers[-1:]) + 1
 
