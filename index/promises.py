@@ -196,7 +196,8 @@ class PolicyAreas:
 
 def trie_pattern(words) -> str:
     """A regex matching where any of `words` begins (for case-insensitive use: the words are
-    lower-cased), with shared beginnings written once („ordnung(?:sdienst|spartner)?“)."""
+    lower-cased), with shared beginnings written once („ordnung(?:sdienst|spartner)?“). For where a
+    match starts only: it takes the longest word, an alternation the first listed, so ends may differ."""
     trie: dict = {}
     for word in words:
         node = trie
