@@ -65,3 +65,20 @@ def test_saved_bm25_rows_hold_the_tables_id_strings(tmp_path):
     assert all(a is b for a, b in zip(loaded.ids, doc.chunk_list))
     assert table.shared_id("unknown-id") == "unknown-id"
     assert loaded.search("Fahrradstraße", 1)[0][0] == doc.chunk_list[0]
+
+
+def test_spans_hold_each_section_name_once_packed_and_give_back_the_rows():
+    """A record's spans keep offsets as integers and its distinct section names compressed together;
+    each row reads as it was written, umlauts and quotes included, and pickles as it is."""
+    import pickle
+
+    from index.store import Spans
+
+    rows = [(0, 10, "Verkehr", "Plan › Verkehr", False), (10, 25, "„Grün“", "Plan › „Grün“", True),
+            (25, 40, "Verkehr", "Plan › Verkehr", False), (40, 41, "", "", False)]
+    spans = Spans(rows)
+    assert list(spans) == rows and spans[-1] == rows[-1] and len(spans) == 4
+    assert spans.names == ("Verkehr", "Plan › Verkehr", "„Grün“", "Plan › „Grün“", "")
+    assert isinstance(spans.packed_names, bytes) and "Verkehr" not in repr(spans.packed_names)
+    assert spans.number("„Grün“") == 2 and spans.number("Anhang") is None
+    assert pickle.loads(pickle.dumps(spans)) == spans and Spans([]).names == () and list(Spans([])) == []
