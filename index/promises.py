@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import takewhile
 from pathlib import Path
@@ -102,56 +102,7 @@ class Promise:
                        self.end, self.date, self.reason, status, evidence, rule)
 
 
-class StoredPromise(Promise):
-    """A statement of intent of a loaded index whose sentence is read from its document's text when
-    asked for (`document.text[start:end]`, stripped) instead of being held a second time: at a million
-    chunks those copies were over a gigabyte. Made by `stored_promises`, only where the stored sentence
-    is exactly that slice; otherwise the same as a `Promise`."""
-
-    __slots__ = ("document",)
-
-    def __init__(self, document, values: dict) -> None:  # `values`: every field but `statement`
-        for name, value in values.items():
-            object.__setattr__(self, name, value)
-        object.__setattr__(self, "document", document)
-
-    @property
-    def statement(self) -> str:
-        return self.document.text[self.start:self.end].strip()
-
-    def __reduce__(self):  # copied or pickled as the plain `Promise` it stands for
-        return Promise, tuple(getattr(self, name) for name in FIELD_NAMES)
-
-
 FIELD_NAMES = tuple(f.name for f in fields(Promise))
-STORED_DEFAULTS = {f.name: f.default for f in fields(Promise) if f.name != "statement"}  # a stored dict's fields
-SHARED_FIELDS = ("doc_id", "actor", "topic", "kind", "date", "reason", "status", "status_rule")
-
-
-def stored_promises(record, held=None, shared: dict[str, str] | None = None) -> list[Promise]:
-    """The statements of intent kept with a stored document record (`StoredDocument.promises`), each
-    reading its sentence from `held` (the record as the index keeps it; the record itself by default).
-    Values many statements repeat (document, actor, area, kind, date, rule) are held once (in `shared`,
-    which a caller reading many records passes each time), and a section's name is the one its chunks'
-    spans hold."""
-    if not record.promises:
-        return []
-    shared = {} if shared is None else shared
-    held = record if held is None else held
-    sections = {name: name for span in record.spans for name in span[2:4]}
-    out: list[Promise] = []
-    for p in record.promises:
-        values = {k: p[k] if default is MISSING else p.get(k, default) for k, default in STORED_DEFAULTS.items()}
-        values["evidence"] = tuple(values["evidence"])
-        for k in SHARED_FIELDS:
-            if isinstance(values.get(k), str):
-                values[k] = shared.setdefault(values[k], values[k])
-        values["section"] = sections.setdefault(values["section"], values["section"])
-        if record.text[p["start"]:p["end"]].strip() == p["statement"]:
-            out.append(StoredPromise(held, values))
-        else:  # written by rules that kept other text: kept as stored
-            out.append(Promise(**values, statement=p["statement"]))
-    return out
 
 
 class PolicyAreas:

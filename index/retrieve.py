@@ -27,7 +27,8 @@ from index.memory import release_free_memory
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.offices import OfficeHolders
-from index.promises import Promise, stored_promises
+from index.promises import Promise
+from index.stored_promises import SharedValues, stored_promises
 from index.store import PAGE, ChromaStore, StoredDocument
 
 log = logging.getLogger(__name__)
@@ -222,7 +223,7 @@ class SearchIndex:
         """The records written since `previous` (all, the first time) as a snapshot holds them (text
         compressed) and their statements of intent, made page by page as the records are read."""
         promises: list[Promise] = []
-        shared: dict[str, str] = {}
+        shared = SharedValues()
 
         def held(record: StoredDocument) -> StoredDocument:
             packed = record.packed()

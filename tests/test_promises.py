@@ -15,9 +15,10 @@ import pytest
 from assistant.grounding import grounding_problems
 from eval.promise_scoring import actor_matches, load_labels, score_promises
 from index.model import Block, CleanDocument, DocumentMeta
-from index.promises import (ACHIEVED, PolicyAreas, Promise, StoredPromise, count_at, extract_promises,
-                            stored_promises)
+from index.promises import ACHIEVED, PolicyAreas, Promise, count_at, extract_promises
+from index.split import chunk_document
 from index.store import StoredDocument
+from index.stored_promises import StoredPromise, stored_promises
 from tests.conftest import CORPUS, ROOT, cleaned_documents
 
 
@@ -95,8 +96,9 @@ def test_area_words_are_counted_as_findall_counts_them():
 
 def test_a_loaded_index_reads_statements_from_the_document_text():
     """Stored statements hold no copy of their sentence: it is read from the (packed) document text,
-    and everything else about them is what was extracted. A record whose sentence is not that slice
-    keeps its own text; copies become plain `Promise`s."""
+    their section name from the chunks' spans, and everything else about them is what was extracted.
+    A record whose sentence is not that slice, or whose section no chunk has, keeps its own text;
+    copies become plain `Promise`s."""
     doc = doc_of([
         Block("heading", "Bessere Radwege", "Bessere Radwege", "Bessere Radwege"),
         Block("paragraph", "Wir wollen das Radwegenetz bis 2030 schließen. Der „Radentscheid“ gilt.",
@@ -105,7 +107,7 @@ def test_a_loaded_index_reads_statements_from_the_document_text():
         Block("item", "- eine Prüfung von Fahrradstraßen in der Innenstadt", "Bessere Radwege", "Bessere Radwege"),
     ], speaker="SPD-Fraktion Bochum")
     found = extract_promises(doc)
-    record = StoredDocument.of(doc.meta, doc.text, [], [p.to_dict() for p in found])
+    record = StoredDocument.of(doc.meta, doc.text, chunk_document(doc), [p.to_dict() for p in found])
     packed = record.packed()
     loaded = stored_promises(record, packed)
     assert [p.to_dict() for p in loaded] == [p.to_dict() for p in found] and len(found) == 2
@@ -119,6 +121,9 @@ def test_a_loaded_index_reads_statements_from_the_document_text():
     other = StoredDocument.of(doc.meta, doc.text, [], [found[0].to_dict() | {"statement": "Anders gespeichert."}])
     kept = stored_promises(other)
     assert type(kept[0]) is Promise and kept[0].statement == "Anders gespeichert."
+    elsewhere = StoredDocument.of(doc.meta, doc.text, chunk_document(doc), [found[0].to_dict() | {"section": "Anhang"}])
+    kept = stored_promises(elsewhere, elsewhere.packed())
+    assert type(kept[0]) is Promise and kept[0].section == "Anhang" and kept[0].statement == found[0].statement
 
 
 def test_reported_speech_keeps_its_speaker_and_the_newsroom_is_no_actor():
