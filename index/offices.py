@@ -18,6 +18,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from functools import cache
+from sys import intern
 from importlib import resources
 
 from index.lexical import STOPWORDS
@@ -76,7 +77,7 @@ def office_of(word: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Mention:
     office: str  # office_of(...) of the title used
     name: str  # as written: „Alexander Kalouti“ or „Kalouti“
@@ -93,7 +94,10 @@ class Mention:
 
     @classmethod
     def from_list(cls, row) -> "Mention":
-        return cls(str(row[0]), str(row[1]), bool(row[2]), bool(row[3]), str(row[4]) if len(row) > 4 else "")
+        """A mention as stored; its office, name and place held once per process (an archive names the
+        same people in thousands of records)."""
+        return cls(intern(str(row[0])), intern(str(row[1])), bool(row[2]), bool(row[3]),
+                   intern(str(row[4])) if len(row) > 4 else "")
 
 
 def _office_words(text: str) -> list[tuple[int, int]]:
