@@ -12,7 +12,8 @@ apart, under "with_chroma_server"). The stock llama-index pipeline is measured w
 that size. Writes bench/results/scale.json.
 
 `python -m bench.scale --sizes 100000 1000000` (the default); `--sizes 20000` for a quick look;
-`--chroma server` serves with the server only.
+`--chroma server` serves with the server only; `--keep DIR` keeps each size's index for a later run
+that measures serving again without the build.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import zlib
 from pathlib import Path
 
@@ -242,22 +244,37 @@ def chunks_per_document(sample: int = 40) -> float:
         return sum(len(chunk_document(clean(load_file(s)))) for s in sources) / len(sources)
 
 
-def measure(n_chunks: int, questions: list[str], stock_limit: int, modes: list[str], random_vectors: bool = False) -> dict:
+def measure(n_chunks: int, questions: list[str], stock_limit: int, modes: list[str], random_vectors: bool = False,
+            keep: Path | None = None) -> dict:
+    """One size's figures. With `keep`, the generated documents and the index stay in `keep/<size>`,
+    and a later run with the same `keep` serves that index again instead of building it (its build
+    figures are the first run's, marked `build_reused`)."""
     from bench.generate import generate
 
-    tmp = Path(tempfile.mkdtemp(prefix=f"rathaus-scale-{n_chunks}-"))
+    tmp = keep / str(n_chunks) if keep else Path(tempfile.mkdtemp(prefix=f"rathaus-scale-{n_chunks}-"))
+    vectors = "random" if random_vectors else "text"
+    built = tmp / "build.json"
     try:
         folder, data = tmp / "docs", tmp / "data"
-        n_docs = max(1, round(n_chunks / chunks_per_document()))
-        started = time.perf_counter()
-        generate(n_docs, folder, words=WORDS_PER_DOC)
-        print(f"  {n_chunks}: {n_docs} documents generated in {time.perf_counter() - started:.0f} s", flush=True)
-        row = {"target_chunks": n_chunks, "documents": n_docs} | build(folder, data, random_vectors)
-        print(f"  {n_chunks}: built in {row['build_s']} s ({row['chunks_per_s_fake_embedder']} chunks/s)", flush=True)
+        earlier = json.loads(built.read_text(encoding="utf-8")) if keep and built.exists() else None
+        if earlier and earlier.get("vectors") == vectors:
+            row = earlier | {"build_reused": True}
+            print(f"  {n_chunks}: the index built earlier in {tmp} ({row['build_s']} s)", flush=True)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+            n_docs = max(1, round(n_chunks / chunks_per_document()))
+            started = time.perf_counter()
+            generate(n_docs, folder, words=WORDS_PER_DOC)
+            print(f"  {n_chunks}: {n_docs} documents generated in {time.perf_counter() - started:.0f} s", flush=True)
+            row = {"target_chunks": n_chunks, "documents": n_docs, "vectors": vectors} | build(folder, data, random_vectors)
+            print(f"  {n_chunks}: built in {row['build_s']} s ({row['chunks_per_s_fake_embedder']} chunks/s)", flush=True)
+            if keep:
+                built.write_text(json.dumps(row), encoding="utf-8")
         row["disk_mb"] = disk_mb(data)
         for mode in modes:
-            served = serve_and_refresh(data, questions, f"neue-vorlage-{mode}", server=mode == "server",
-                                       random_vectors=random_vectors)
+            # a new document of its own in every run (a kept index has those of earlier runs)
+            served = serve_and_refresh(data, questions, f"neue-vorlage-{mode}-{uuid.uuid4().hex[:8]}",
+                                       server=mode == "server", random_vectors=random_vectors)
             if mode == "server":
                 row["with_chroma_server"] = served
             else:
@@ -268,7 +285,8 @@ def measure(n_chunks: int, questions: list[str], stock_limit: int, modes: list[s
         row["stock"] = stock(folder, questions, n_chunks, stock_limit, random_vectors)
         return row
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> None:
@@ -279,6 +297,9 @@ def main() -> None:
     parser.add_argument("--random-vectors", action="store_true",
                         help="seeded random vectors instead of text-derived ones (the worst case for Chroma's HNSW index)")
     parser.add_argument("--stock-limit", type=int, default=100_000, help="largest size the stock pipeline is run at")
+    parser.add_argument("--keep", type=Path, default=None, metavar="DIR",
+                        help="keep each size's documents and index in DIR/<size>; a later run with the same DIR "
+                             "serves them again without building (build figures of the first run)")
     args = parser.parse_args()
     import logging
 
@@ -290,7 +311,7 @@ def main() -> None:
               "vectors": "random" if args.random_vectors else "text-derived (hashed words, projected)", "sizes": []}
     for n in args.sizes:
         started = time.perf_counter()
-        result["sizes"].append(measure(n, questions, args.stock_limit, args.chroma, args.random_vectors) | {"total_s": 0})
+        result["sizes"].append(measure(n, questions, args.stock_limit, args.chroma, args.random_vectors, args.keep) | {"total_s": 0})
         result["sizes"][-1]["total_s"] = round(time.perf_counter() - started)
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / "scale.json").write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
