@@ -4,6 +4,7 @@ answer "Was hat der OB versprochen?" from them, grouped by topic; export them as
 from __future__ import annotations
 
 import csv
+import heapq
 import io
 import re
 from dataclasses import dataclass
@@ -142,28 +143,35 @@ class PromiseAnswerer:
         return PromiseQuestion(sorted(names), next(iter(areas), None)) if names else None
 
     def answer(self, question: str, asked: PromiseQuestion, filters=None) -> Answer | None:
-        wanted = set(asked.actors)
-        found = [p for p in self.index.promises if p.actor in wanted and p.kind != ACHIEVED
-                 and (not asked.topic or p.topic == asked.topic)
-                 and (filters is None or filters.allows(self.index.meta(p.doc_id)))]
-        by_topic: dict[str, list[Promise]] = {}
-        for p in found:
-            by_topic.setdefault(p.topic, []).append(p)
-        order = sorted(by_topic, key=lambda t: -len(by_topic[t]))
+        promises, positions = self.index.promises_and_positions()
+        groups = positions.intents_of(asked.actors, asked.topic or None)  # (actor, area) → positions
+        if filters:
+            groups = {key: kept for key, found in groups.items()
+                      if (kept := [i for i in found if filters.allows(self.index.meta(promises[i].doc_id))])}
+        by_topic: dict[str, list] = {}  # areas in order of their first statement, each with its actors' positions
+        for (_, topic), found in sorted(groups.items(), key=lambda item: item[1][0]):
+            by_topic.setdefault(topic, []).append(found)
+        sizes = {topic: sum(map(len, parts)) for topic, parts in by_topic.items()}
+        order = sorted(by_topic, key=lambda t: -sizes[t])
         shown: list[tuple[str, list[Promise]]] = []
         budget = MAX_ITEMS
         for topic in order:  # a statement that tries to instruct the assistant is never listed (checked as listed)
-            take = list(islice((p for p in by_topic[topic] if not self.is_injection(p.statement)),
+            statements = (promises[i] for i in heapq.merge(*by_topic[topic]))
+            take = list(islice((p for p in statements if not self.is_injection(p.statement)),
                                budget if asked.topic else min(PER_TOPIC, budget)))
             if take:
                 shown.append((topic, take))
                 budget -= len(take)
         if not shown:
             return None
-        actors = list(dict.fromkeys(p.actor for p in found))
+        first: dict[str, int] = {}  # each actor's first statement
+        for (actor, _), found in groups.items():
+            first[actor] = min(first.get(actor, found[0]), found[0])
+        actors = sorted(first, key=first.get)
+        total = sum(sizes.values())
         who = ", ".join(actors[:3]) + (f" und {len(actors) - 3} weiteren" if len(actors) > 3 else "")
         about = f" zum Thema {asked.topic}" if asked.topic else ""
-        lines = [f"Vorhaben und Forderungen von {who}{about} ({len(found)} gefunden, nach Thema):"]
+        lines = [f"Vorhaben und Forderungen von {who}{about} ({total} gefunden, nach Thema):"]
         sources: list[Source] = []
         claims: list[Claim] = []
         for topic, items in shown:
@@ -174,7 +182,7 @@ class PromiseAnswerer:
                 sources.append(Source.cite(n, meta, p.section, p.statement, p.start, p.end))
                 claims.append(Claim(p.statement, n))
                 lines.append(f"- {p.statement} [{n}]")
-        rest = len(found) - sum(len(items) for _, items in shown)
+        rest = total - sum(len(items) for _, items in shown)
         if rest > 0:
             lines.append(f"\n… und {rest} weitere; alle im Reiter „Versprechen“.")
         return Answer(question=question, text="\n".join(lines), sources=tuple(sources), claims=tuple(claims), mode="promises")

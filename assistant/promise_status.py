@@ -15,7 +15,7 @@ from array import array
 from assistant.types import Answer, Claim, Source
 from index.follow_through import OPEN
 from index.lexical import STOPWORDS, tokenize
-from index.promises import ACHIEVED, Promise
+from index.promises import Promise
 
 STATUS_QUESTION = re.compile(
     r"\bwas\s+ist\s+(?:denn\s+)?(?:aus|mit)\b.*\b(?:geworden|passiert)\b"
@@ -43,10 +43,8 @@ class StatusAnswerer:
     def _refresh(self) -> None:
         """Per index version: the statements by document and the documents by type."""
         if self._version != self.index.version:
-            self._promises, self._by_doc, self._types, self._terms = self.index.promises, {}, {}, {}
-            for i, p in enumerate(self._promises):
-                if p.kind != ACHIEVED:
-                    self._by_doc.setdefault(p.doc_id, array("i")).append(i)
+            self._promises, positions = self.index.promises_and_positions()
+            self._by_doc, self._types, self._terms = positions.intents_by_doc, {}, {}
             for doc_id, stored in self.index.documents.items():
                 self._types.setdefault(stored.meta.doc_type, set()).add(doc_id)
             self._version = self.index.version

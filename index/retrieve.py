@@ -27,6 +27,7 @@ from index.memory import release_free_memory
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.offices import OfficeHolders
+from index.promise_index import PromiseIndex
 from index.promises import Promise
 from index.stored_promises import SharedValues, stored_promises
 from index.store import PAGE, ChromaStore, StoredDocument
@@ -83,7 +84,7 @@ class Snapshot:
     sorted_terms: list[str] = field(default_factory=list)  # every term, sorted: compounds by their first part
     reversed_terms: list[str] = field(default_factory=list)  # every term reversed, sorted: compounds by their head
     offices: OfficeHolders = field(default_factory=lambda: OfficeHolders([]))  # who holds which office
-    promise_actors: tuple[str, ...] = ()  # the actors of `promises`, each once, in order of first statement
+    promise_index: PromiseIndex = field(default_factory=lambda: PromiseIndex((), {}, {}))  # `promises` by actor, by document
 
 
 def by_date(documents, newest_first: bool = True) -> list[StoredDocument]:
@@ -127,7 +128,7 @@ class SearchIndex:
     chunks = property(lambda self: self._snap.chunks)
     lexical = property(lambda self: self._snap.lexical)
     promises = property(lambda self: self._snap.promises)
-    promise_actors = property(lambda self: self._snap.promise_actors)
+    promise_actors = property(lambda self: self._snap.promise_index.actors)  # each once, in order of first statement
     offices = property(lambda self: self._snap.offices)
     version = property(lambda self: self._snap.stamp, doc="The version stamp of the loaded snapshot.")
 
@@ -165,7 +166,7 @@ class SearchIndex:
         lexical, tokenized = self._lexical(previous, stamp, chunks, metas, fetched, retitled, gone)
         if previous is None:
             promises = new_promises
-            actors = [p.actor for p in promises]
+            promise_index = PromiseIndex.of(promises)
             surface: dict[str, list[str]] = {}
             for word in sorted(lexical.words()):
                 surface.setdefault(word[0], []).append(word)
@@ -173,10 +174,10 @@ class SearchIndex:
             sorted_terms, reversed_terms = sorted(vocabulary), sorted(t[::-1] for t in vocabulary)
         elif touched & previous.documents.keys():
             promises = [p for p in previous.promises if p.doc_id not in touched] + new_promises
-            actors = [p.actor for p in promises]
+            promise_index = PromiseIndex.of(promises)
         else:  # only new documents: nothing to take out
             promises = previous.promises + new_promises
-            actors = [*previous.promise_actors, *(p.actor for p in new_promises)]
+            promise_index = PromiseIndex.of(promises, previous.promise_index, len(previous.promises))
         if previous is not None:
             added = lexical.segments[-1] if tokenized else None  # the segment of this refresh's chunks
             new_words: dict[str, set[str]] = {}
@@ -194,7 +195,7 @@ class SearchIndex:
         else:
             offices = OfficeHolders((d.meta.date, d.offices) for d in by_doc.values())
         self._snap = Snapshot(stamp, seq, by_doc, chunks, lexical, promises, self._doc_of_row(previous, lexical, chunks),
-                              surface, sorted_terms, reversed_terms, offices, tuple(dict.fromkeys(actors)))
+                              surface, sorted_terms, reversed_terms, offices, promise_index)
         self._terms = {}
         if previous is None or len(changed) >= PAGE:  # a large load: give back what its reading freed
             release_free_memory()
@@ -332,6 +333,12 @@ class SearchIndex:
             return [], []
         heads = [r[::-1] for r in starting(self._snap.reversed_terms, stem[::-1])]
         return heads, starting(self._snap.sorted_terms, stem)
+
+    def promises_and_positions(self) -> tuple[list[Promise], PromiseIndex]:
+        """The statements of intent and where they are, of one snapshot (read together: a refresh may
+        swap the snapshot between two reads)."""
+        snap = self._snap
+        return snap.promises, snap.promise_index
 
     def promises_with_status(self, promises: list[Promise] | None = None) -> list[Promise]:
         """The statements of intent (all, or the given ones) with what became of them

@@ -322,3 +322,30 @@ def test_status_question_scores_only_statements_in_the_best_passages(tmp_path, m
     assert answer.mode == "status" and "Fahrradstraße am Wall einrichten" in answer.text, answer.text
     others = [t for t in tokenized if "CDU" in t]
     assert len(assistant.index.promises) >= 13 and len(others) <= 2, others  # not all twelve CDU statements
+
+
+def test_promise_index_positions_by_actor_area_and_document_extend_as_a_rebuild():
+    """The positions a snapshot keeps of its statements: every actor (in order of first statement),
+    the intentions (no achievements) by actor and area and by document; extended by new statements
+    they equal a rebuild, and the earlier index stays as it was."""
+    from index.promise_index import PromiseIndex
+
+    def statement(doc_id: str, actor: str, kind: str = "Ziel/Vorhaben", topic: str = "Mobilität") -> Promise:
+        return Promise(doc_id, actor, topic, kind, "Wir wollen Radwege.", "S", 0, 10, "2024-01-01", "r")
+
+    first = [statement("a", "SPD"), statement("a", "CDU", ACHIEVED), statement("b", "SPD", topic="Klima")]
+    more = first + [statement("c", "Grüne"), statement("c", "CDU"), statement("d", "SPD")]
+    old = PromiseIndex.of(first)
+    grown = PromiseIndex.of(more, old, len(first))
+    rebuilt = PromiseIndex.of(more)
+
+    def plain(index: PromiseIndex) -> tuple:
+        return (index.actors, {a: {t: list(p) for t, p in areas.items()} for a, areas in index.intents.items()},
+                {d: list(p) for d, p in index.intents_by_doc.items()})
+
+    assert plain(grown) == plain(rebuilt)
+    assert grown.actors == ("SPD", "CDU", "Grüne") and plain(grown)[2] == {"a": [0], "b": [2], "c": [3, 4], "d": [5]}
+    assert {k: list(v) for k, v in grown.intents_of(["SPD", "CDU", "Niemand"]).items()} == {
+        ("SPD", "Mobilität"): [0, 5], ("SPD", "Klima"): [2], ("CDU", "Mobilität"): [4]}
+    assert list(grown.intents_of(["SPD"], "Klima")) == [("SPD", "Klima")]
+    assert plain(old) == (("SPD", "CDU"), {"SPD": {"Mobilität": [0], "Klima": [2]}}, {"a": [0], "b": [2]})  # unchanged
