@@ -254,7 +254,15 @@ def test_incremental_refresh_equals_a_fresh_load(fake_settings, corpus_copy, tmp
     a, b = reader._snap, SearchIndex(store, embedder, tmp_path / "g")._snap
     assert set(a.chunks) == set(b.chunks) and set(a.documents) == set(b.documents)
     assert sorted(p.statement for p in a.promises) == sorted(p.statement for p in b.promises)
-    assert set(a.promise_actors) == set(b.promise_actors) and "CDU" in a.promise_actors
+    assert set(a.promise_index.actors) == set(b.promise_index.actors) and "CDU" in a.promise_index.actors
+
+    def intents(snap) -> dict:  # the statements by actor and area and by document (positions differ)
+        index = snap.promise_index
+        return ({(actor, area): sorted(snap.promises[i].statement for i in found)
+                 for actor, areas in index.intents.items() for area, found in areas.items()},
+                {doc: sorted(snap.promises[i].statement for i in found) for doc, found in index.intents_by_doc.items()})
+
+    assert intents(a) == intents(b) and any(actor == "CDU" for actor, _ in intents(a)[0])
     assert a.offices.holders("Oberbürgermeister") == b.offices.holders("Oberbürgermeister")
     assert a.lexical.search("Spielplatz Wall", 5) == b.lexical.search("Spielplatz Wall", 5)
 
