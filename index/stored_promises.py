@@ -119,6 +119,7 @@ class StoredPromise:
 
 for _position, _name in enumerate(SHARED_FIELDS):  # doc_id, actor, …: read from the shared values
     setattr(StoredPromise, _name, _shared_field(_position))
+del _position, _name
 
 
 def stored_promises(record, held=None, shared: SharedValues | None = None) -> list[Promise | StoredPromise]:
