@@ -55,10 +55,8 @@ class PromiseIndex:
     def of(cls, promises: Sequence, previous: "PromiseIndex | None" = None, start: int = 0) -> "PromiseIndex":
         """The index of `promises`; with `previous` (the index of `promises[:start]`), only the
         statements from `start` on are read."""
+        previous = previous or cls((), {}, {})
         actors, intents, docs = _grouped(promises, start)
-        if previous is None:
-            return cls(tuple(actors), {a: {t: array("i", v) for t, v in areas.items()} for a, areas in intents.items()},
-                       {k: array("i", v) for k, v in docs.items()})
         merged = dict(previous.intents)
         for actor, areas in intents.items():
             merged[actor] = _extended(previous.intents.get(actor, {}), areas)
