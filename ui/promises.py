@@ -86,7 +86,7 @@ def promises_tab(tab: gr.Tab, index, documents, render_document, export_dir: Pat
     gr.Markdown("Absichtserklärungen, Ziele und Forderungen aus den Dokumenten, automatisch erkannt. "
                 "Bereits Erreichtes wird nur mit der Art „erreicht“ angezeigt. Eine Zeile anklicken, um die Stelle im Dokument zu sehen.")
     with gr.Row():
-        actor = gr.Dropdown([ALL] + sorted({p.actor for p in index.promises}), value=ALL, label="Akteur", elem_id="rc-p-actor")
+        actor = gr.Dropdown([ALL] + sorted(index.promise_actors), value=ALL, label="Akteur", elem_id="rc-p-actor")
         topic = gr.Dropdown([ALL] + sorted({p.topic for p in index.promises}), value=ALL, label="Thema", elem_id="rc-p-topic")
         doc_id = gr.Dropdown([(ALL, ALL)] + [(d.meta.title, d.meta.doc_id) for d in documents], value=ALL, label="Dokument")
         kind = gr.Dropdown([ALL, *KINDS], value=ALL, label="Art")
