@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 from scipy import sparse
 
-from index.lexical import surface_words, tokenize
+from index.lexical import terms_and_words, tokenize
 from index.model import Chunk, DocumentMeta
 
 K1, B = 1.5, 0.75
@@ -38,8 +38,9 @@ def rows_of(chunks: list[Chunk], metas: dict[str, DocumentMeta]) -> tuple[list[s
     for chunk in chunks:
         text = chunk.embed_text(metas[chunk.doc_id])
         ids.append(chunk.chunk_id)
-        terms.append(tokenize(text) or ["∅"])
-        words.update(surface_words(text))
+        found, surface = terms_and_words(text)
+        terms.append(found or ["∅"])
+        words.update(surface)
     return ids, terms, words
 
 

@@ -15,6 +15,7 @@ from bm25s.stopwords import STOPWORDS_GERMAN
 
 # "Bürger*innen", "Bürger:innen", "Bürger_innen", "BürgerInnen", "Anwält*in" → "Bürger", "Anwält"
 GENDER_FORM = re.compile(r"(\w)(?:[*:_/]|(?<=[a-zäöüß])(?=I))(?:-?[Ii]nnen|[Ii]n)\b")
+GENDER_HINT = re.compile(r"[*:_/]-?[Ii]n|[a-zäöüß]In")  # in every gender form: most texts have none (one cheap search)
 WORD = re.compile(r"[^\W_]+(?:[-+][^\W_]+)*")
 STOPWORDS = frozenset(STOPWORDS_GERMAN) | {"dass", "wurde", "wurden", "sei", "seien", "so", "mal"}
 _STEMMER = Stemmer.Stemmer("german")
@@ -27,7 +28,7 @@ SEPARABLE = ("zurück", "heraus", "herunter", "hinaus", "voran", "vorbei", "weit
 
 
 def normalise_gender(text: str) -> str:
-    return GENDER_FORM.sub(r"\1", text)
+    return GENDER_FORM.sub(r"\1", text) if GENDER_HINT.search(text) else text
 
 
 @lru_cache(maxsize=1)
@@ -35,6 +36,12 @@ def _lemmatizer():
     import simplemma
 
     return simplemma.lemmatize
+
+
+def load_lemmas() -> None:
+    """Read the lemma dictionary now (seconds): before worker processes are forked, so that they
+    share one copy instead of each reading its own."""
+    lemma("Haus")
 
 
 def lemma(word: str) -> str:
@@ -74,16 +81,28 @@ def is_abbreviation(word: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Index terms: lemmatised, lower-cased, stemmed; hyphenated compounds give their parts and the joined word."""
-    terms: list[str] = []
-    for word in WORD.findall(normalise_gender(text)):
-        if "-" not in word and "+" not in word:  # the common case, without a split
-            if word.lower() not in STOPWORDS or is_abbreviation(word):
-                terms.append(term(word))
-            continue
-        parts = COMPOUND_SPLIT.split(word)
-        parts.append("".join(parts))
-        terms.extend(term(p) for p in parts if p and p.lower() not in STOPWORDS)
-    return terms
+    return _terms(normalise_gender(text))
+
+
+def terms_and_words(text: str, min_length: int = 4) -> tuple[list[str], list[str]]:
+    """`tokenize(text)` and `surface_words(text, min_length)`, with the gender forms normalised once."""
+    normalised = normalise_gender(text)
+    return _terms(normalised), _surface(normalised, min_length)
+
+
+def _terms(normalised: str) -> list[str]:
+    return [t for word in WORD.findall(normalised) for t in word_terms(word)]
+
+
+@lru_cache(maxsize=300_000)
+def word_terms(word: str) -> tuple[str, ...]:
+    """The index terms of one word as `WORD` finds it: none for a stop word (an abbreviation in
+    capitals is none), the parts and the joined word for a hyphenated compound."""
+    if "-" not in word and "+" not in word:  # the common case, without a split
+        return (term(word),) if word.lower() not in STOPWORDS or is_abbreviation(word) else ()
+    parts = COMPOUND_SPLIT.split(word)
+    parts.append("".join(parts))
+    return tuple(term(p) for p in parts if p and p.lower() not in STOPWORDS)
 
 
 @lru_cache(maxsize=50_000)
@@ -108,4 +127,8 @@ def compound_parts(word: str, min_score: float = 0.0) -> tuple[tuple[float, str,
 
 def surface_words(text: str, min_length: int = 4) -> list[str]:
     """The lower-case words of `text` (gender forms normalised) with at least `min_length` letters."""
-    return [w for w in WORD.findall(normalise_gender(text).lower()) if len(w) >= min_length]
+    return _surface(normalise_gender(text), min_length)
+
+
+def _surface(normalised: str, min_length: int) -> list[str]:
+    return [w for w in WORD.findall(normalised.lower()) if len(w) >= min_length]
