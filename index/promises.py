@@ -249,11 +249,11 @@ def statement_units(block: Block) -> list[tuple[int, int]]:
 
 def classify(sentence: str, lead: str) -> tuple[str, str] | None:
     """(kind, reason) when the sentence is a statement of intent or an achievement, else None."""
-    if not lead and not ANY_COMMITMENT.search(sentence) and not ANY_ACHIEVED.search(sentence):
+    achieved = ANY_ACHIEVED.search(sentence) is not None  # some rule of ACHIEVED_RULES matches
+    if not lead and not achieved and not ANY_COMMITMENT.search(sentence):
         return None  # what most sentences are; one search each instead of every rule
-    for why, pattern in ACHIEVED_RULES:
-        if pattern.search(sentence):
-            return ACHIEVED, why
+    if achieved:
+        return ACHIEVED, next(why for why, pattern in ACHIEVED_RULES if pattern.search(sentence))
     if PAST_ONLY.search(sentence) or OBSERVATION.search(sentence) or sentence.rstrip().endswith("?") \
             or ROLE_OR_STATE.search(sentence):
         return None
