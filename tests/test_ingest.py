@@ -329,7 +329,7 @@ def test_files_prepared_by_worker_processes_equal_those_prepared_here(tmp_path, 
     for workers in (1, 2):
         report = IngestReport()
         prepared, seen = prepare([folder], ChunkingOptions(), report, workers=workers)
-        results.append(([(p.doc.meta, p.doc.text, p.chunks, p.promises) for p in prepared], seen,
+        results.append(([(p.meta, p.text, p.chunks, p.promises) for p in prepared], seen,
                         [(path.rsplit("/", 1)[-1], reason) for path, reason in report.skipped]))
     assert results[0] == results[1]
     assert len(results[0][0]) == 5 and [name for name, _ in results[0][2]] == ["kaputt.pdf"]
