@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from index.model import Block, Chunk, CleanDocument, MONTHS_DE, chunk_id, content_hash
 from index.options import ChunkingOptions
@@ -34,6 +34,11 @@ class Sentence:
     text: str
     start: int  # offsets in the cleaned document text
     end: int
+
+    @cached_property
+    def words(self) -> int:
+        """Its number of words (counted once: packing asks again for every sentence it adds)."""
+        return len(self.text.split())
 
 
 def _quote_depth(text: str) -> int:
@@ -150,7 +155,7 @@ def chunk_document(doc: CleanDocument, options: ChunkingOptions = ChunkingOption
 
 
 def _words(sentences: list[Sentence]) -> int:
-    return sum(len(s.text.split()) for s in sentences)
+    return sum(s.words for s in sentences)
 
 
 def _pack(sentences: list[Sentence], target: int, maximum: int, overlap: int, max_chars: int) -> list[list[Sentence]]:
@@ -161,7 +166,7 @@ def _pack(sentences: list[Sentence], target: int, maximum: int, overlap: int, ma
         return _words(part) + _words(more) <= maximum and span <= max_chars
 
     def carried(part: list[Sentence]) -> list[Sentence]:
-        return [s for s in part[-overlap:] if len(s.text.split()) < 60] if overlap else []
+        return [s for s in part[-overlap:] if s.words < 60] if overlap else []
 
     parts: list[list[Sentence]] = []
     current: list[Sentence] = []
