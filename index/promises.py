@@ -134,15 +134,18 @@ class PolicyAreas:
         topic = self.topic("", text)
         return None if topic == self.fallback else topic
 
-    def topic(self, headings: str, text: str) -> str:
-        """The area whose words the headings (three times) and the text name most often."""
-        scores = dict.fromkeys(self.patterns, 0)
-        for part, weight in ((headings, 3), (text, 1)):
-            starts = [m.start() for m in self.any_area.finditer(part)]
-            for name, p in self.patterns.items() if starts else ():
-                scores[name] += weight * count_at(p, part, starts)
+    def topic(self, headings: str, text: str, heading_counts: list[int] | None = None) -> str:
+        """The area whose words the headings (three times) and the text name most often
+        (`heading_counts`: `counts(headings)`, when the caller has them for several texts)."""
+        pairs = zip(self.counts(headings) if heading_counts is None else heading_counts, self.counts(text))
+        scores = {name: 3 * h + t for name, (h, t) in zip(self.patterns, pairs)}
         best = max(scores, key=lambda n: scores[n])
         return best if scores[best] > 0 else self.fallback
+
+    def counts(self, part: str) -> list[int]:
+        """How often `part` names each area's words, in the order of `patterns`."""
+        starts = [m.start() for m in self.any_area.finditer(part)]
+        return [count_at(p, part, starts) for p in self.patterns.values()] if starts else [0] * len(self.patterns)
 
 
 def trie_pattern(words) -> str:
@@ -319,6 +322,7 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None, menti
         lead = intent_lead(doc.blocks, index) if block.kind == "item" else ""
         label = ITEM_LABEL.match(block.text)
         headings = block.section_path.replace("›", " ") + " " + (label.group(1) if label else "")
+        heading_counts = None  # `areas.counts(headings)`, made for the block's first statement
         block_speaker = finder.speaker(block.text)
         priorities = priority_lead(doc.blocks, index) if block.kind == "item" else ""
         for number, (a, b) in enumerate(statement_units(block)):
@@ -339,7 +343,8 @@ def extract_promises(doc: CleanDocument, areas: PolicyAreas | None = None, menti
                 continue
             actor = _actor(finder, sentence, mentions, block_speaker, recent)
             kind, reason = found
-            out.append(Promise(doc.meta.doc_id, actor, areas.topic(headings, sentence), kind, sentence.strip(),
+            heading_counts = areas.counts(headings) if heading_counts is None else heading_counts
+            out.append(Promise(doc.meta.doc_id, actor, areas.topic(headings, sentence, heading_counts), kind, sentence.strip(),
                                block.section_path, offset + a, offset + a + len(sentence.rstrip()), doc.meta.date, reason))
         if named and block_speaker is None:
             last_actor[block.section_path] = named[-1][1] if not doc.meta.speaker else last_actor.get(block.section_path, named[0][1])
