@@ -91,6 +91,18 @@ def pct(values: list[float], q: float) -> float:
     return round(ordered[min(len(ordered) - 1, int(len(ordered) * q))], 1) if ordered else 0.0
 
 
+def reference_loop_s() -> float:
+    """Seconds this machine takes for a fixed pure-Python loop (best of three), to compare runs on
+    machines of different speed: the 2-core VMs this runs on differ by about two times between
+    sessions (the same code's 100k build took 113 s in one and 254 s in another)."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        sum(range(50_000_000))
+        best = min(best, time.perf_counter() - started)
+    return round(best, 2)
+
+
 def disk_mb(path: Path) -> float:
     return round(sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6, 1)
 
@@ -307,7 +319,7 @@ def main() -> None:
     from eval.dataset import load_items
 
     questions = [i.question for i in load_items() if not i.history][:40]
-    result = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(),
+    result = {"date": time.strftime("%Y-%m-%d %H:%M"), "cores": os.cpu_count(), "reference_loop_s": reference_loop_s(),
               "vectors": "random" if args.random_vectors else "text-derived (hashed words, projected)", "sizes": []}
     for n in args.sizes:
         started = time.perf_counter()
