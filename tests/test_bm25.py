@@ -77,3 +77,20 @@ def test_too_many_segments_are_merged_and_saved_index_loads(tmp_path):
     assert ranking(loaded, QUERIES[1]) == ranking(index, QUERIES[1])
     next((tmp_path / "bm25").glob("*.npz")).write_bytes(b"kaputt")
     assert LexicalIndex.load(tmp_path / "bm25") is None
+
+
+def test_shortcuts_of_the_tokenizer_give_what_the_plain_definitions_give():
+    """`normalise_gender` runs its pattern only where the cheap hint finds a possible gender form, and
+    `terms_and_words` normalises once for terms and surface words: on random text made of the
+    characters that matter (markers, capital I, hyphens, stop words, abbreviations) both give exactly
+    what the full pattern and `tokenize` / `surface_words` separately give."""
+    from index.lexical import GENDER_FORM, normalise_gender, terms_and_words
+
+    rng = random.Random(11)
+    pieces = ["Bürger", "innen", "Innen", "In", "in", "*", ":", "_", "/", "-", " ", "I", "e", "ß", "OB", "und",
+              "Rat", "Anwält", "ä", "\n", "2025", "+", "Kita", "Ärzt", "der"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 14)))
+        assert normalise_gender(text) == GENDER_FORM.sub(r"\1", text), text
+        assert terms_and_words(text) == (tokenize(text), surface_words(text)), text
+    assert tokenize("Die Bürger*innen und der OB-Kandidat") == tokenize("Die Bürger und der OB-Kandidat")

@@ -279,3 +279,17 @@ def test_app_starts_on_the_hostile_folder(hostile, tmp_path):
     finally:
         running.close()
         blocks.close()
+
+
+def test_normalisation_deletes_every_format_character_and_nothing_else():
+    import sys
+    import unicodedata
+
+    from index.normalise import _format_characters
+
+    format_characters = "".join(chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf")
+    others = "".join(chr(c) for c in range(0, sys.maxunicode + 1, 7) if unicodedata.category(chr(c)) not in ("Cf", "Cs"))
+    assert len(format_characters) > 100
+    assert _format_characters().sub("", format_characters) == ""
+    assert _format_characters().sub("", others) == others
+    assert normalise_text("Ab\u00adwasser\u200d\u2060gebühr\ufeff") == "Abwassergebühr"

@@ -409,3 +409,23 @@ def test_files_with_the_same_name_in_subfolders_or_two_formats_get_distinct_ids(
     ids = sorted(s.doc_id for s in discover([folder])[0])
     assert ids == ["2023-niederschrift", "2024-niederschrift", "antrag-md", "antrag-txt", "haushalt"]
     assert sorted(s.doc_id for s in discover([folder])[0]) == ids
+
+
+def test_an_ingest_starts_the_cycle_collector_less_often_and_restores_it(fake_settings, corpus_copy, monkeypatch):
+    """During an ingest the cycle collector starts every 50,000 allocations (it walked the prepared
+    documents again and again); afterwards, and after a failure inside, the previous setting is back."""
+    import gc
+
+    import index.ingest as ingest_module
+    from index.memory import fewer_collections
+
+    before = gc.get_threshold()
+    seen = []
+    real_plan = ingest_module.plan
+    monkeypatch.setattr(ingest_module, "plan", lambda *args: seen.append(gc.get_threshold()) or real_plan(*args))
+    run_ingest(fake_settings, [corpus_copy])
+    assert seen and all(t[0] == 50_000 for t in seen) and gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections(1234):
+        assert gc.get_threshold()[0] == 1234
+        raise RuntimeError("inside")
+    assert gc.get_threshold() == before
