@@ -23,7 +23,7 @@ from index.embedding import CountingEmbedding
 from index.bm25 import LexicalIndex, rows_of
 from index.chunk_table import ChunkTable
 from index.lexical import TOKENIZER_VERSION, tokenize
-from index.memory import release_free_memory
+from index.memory import fewer_collections, release_free_memory
 from index.model import Chunk, DocumentMeta
 from index.options import RetrievalOptions
 from index.offices import OfficeHolders
@@ -121,7 +121,8 @@ class SearchIndex:
         self._terms: dict[str, tuple[str, ...]] = {}  # chunk terms computed on demand, per snapshot
         self._snap: Snapshot | None = None
         self.refresh_stats: dict = {}
-        self.load()
+        with fewer_collections():  # the first load makes every record's objects (refreshes are small)
+            self.load()
 
     # the current snapshot's parts, for readers that need one of them
     documents = property(lambda self: self._snap.documents)

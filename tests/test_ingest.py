@@ -411,13 +411,15 @@ def test_files_with_the_same_name_in_subfolders_or_two_formats_get_distinct_ids(
     assert sorted(s.doc_id for s in discover([folder])[0]) == ids
 
 
-def test_an_ingest_starts_the_cycle_collector_less_often_and_restores_it(fake_settings, corpus_copy, monkeypatch):
-    """During an ingest the cycle collector starts every 50,000 allocations (it walked the prepared
-    documents again and again); afterwards, and after a failure inside, the previous setting is back."""
+def test_an_ingest_and_a_first_load_start_the_cycle_collector_less_often_and_restore_it(fake_settings, corpus_copy, monkeypatch):
+    """During an ingest and a serving process's first load the cycle collector starts every 50,000
+    allocations (it walked the prepared documents and loaded records again and again); afterwards,
+    after a failure inside, and when the last of two threads inside leaves, the previous setting is back."""
     import gc
 
     import index.ingest as ingest_module
     from index.memory import fewer_collections
+    from index.retrieve import SearchIndex
 
     before = gc.get_threshold()
     seen = []
@@ -428,4 +430,19 @@ def test_an_ingest_starts_the_cycle_collector_less_often_and_restores_it(fake_se
     with pytest.raises(RuntimeError), fewer_collections(1234):
         assert gc.get_threshold()[0] == 1234
         raise RuntimeError("inside")
+    assert gc.get_threshold() == before
+    outer = fewer_collections()  # two threads inside at once: the last one out restores the setting
+    inner = fewer_collections()
+    outer.__enter__()
+    inner.__enter__()
+    outer.__exit__(None, None, None)
+    assert gc.get_threshold()[0] == 50_000
+    inner.__exit__(None, None, None)
+    assert gc.get_threshold() == before
+    loading = []
+    real_load = SearchIndex.load
+    monkeypatch.setattr(SearchIndex, "load", lambda self: loading.append(gc.get_threshold()[0]) or real_load(self))
+    index = build_search_index(fake_settings)
+    assert loading == [50_000] and gc.get_threshold() == before  # the first load; a refresh is small
+    index.refresh_if_changed(wait=True)
     assert gc.get_threshold() == before
