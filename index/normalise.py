@@ -32,7 +32,8 @@ ANY_LOOK_ALIKE = re.compile("[" + "".join(chr(c) for c in LOOK_ALIKES) + "]")
 @lru_cache(maxsize=1)
 def _format_characters() -> re.Pattern:
     """Every Unicode format character (category Cf), as one character class of ranges: a regular
-    expression deletes them five times faster than `str.translate` with a table (a lookup per character)."""
+    expression deletes them five times faster than `str.translate` with a table (a lookup per character);
+    the ranges matter, a class listing the 163 characters one by one searches four times slower."""
     ranges: list[list[int]] = []
     for c in range(sys.maxunicode + 1):
         if unicodedata.category(chr(c)) == "Cf":
