@@ -55,6 +55,20 @@ ACHIEVED_RULES: list[tuple[str, re.Pattern]] = [(why, re.compile(p, re.IGNORECAS
 ]]
 ANY_COMMITMENT = re.compile("|".join(f"(?:{p.pattern})" for _, p in COMMITMENT_RULES), re.IGNORECASE)
 ANY_ACHIEVED = re.compile("|".join(f"(?:{p.pattern})" for _, p in ACHIEVED_RULES), re.IGNORECASE)
+
+
+def for_lowered(pattern: re.Pattern) -> re.Pattern:
+    """A case-insensitive `pattern` as a case-sensitive one for lower-cased text: the same matches on
+    `text.lower()` as `pattern` on `text`, found faster (case-insensitive matching lower-cases every
+    character it compares; `classify` on 29,446 sentences of generated council documents: 2.5 → 1.3 s).
+    Only for patterns whose literal letters are all lower-case: a class such as `[A-Z]` or an upper-case
+    word would mean something else on lower-cased text (escapes such as `\\w` or `\\S` do not)."""
+    letters = re.sub(r"\\.", "", pattern.pattern)
+    if not pattern.flags & re.IGNORECASE or letters != letters.lower() or "(?-i" in pattern.pattern:
+        raise ValueError(f"not a lower-case, case-insensitive pattern: {pattern.pattern!r}")
+    return re.compile(pattern.pattern, pattern.flags & ~re.IGNORECASE)
+
+
 # Modal verbs that introduce an observation, not an intention ("Leider müssen wir feststellen, …").
 OBSERVATION = re.compile(r"\b(?:müssen|muss|musste|mussten)\s+(?:\w+\s+){0,4}?(?:feststellen|festhalten|zugeben|einräumen|"
                          r"anerkennen|sagen)\b", re.IGNORECASE)
@@ -252,25 +266,41 @@ def statement_units(block: Block) -> list[tuple[int, int]]:
 
 def classify(sentence: str, lead: str) -> tuple[str, str] | None:
     """(kind, reason) when the sentence is a statement of intent or an achievement, else None."""
-    achieved = ANY_ACHIEVED.search(sentence) is not None  # some rule of ACHIEVED_RULES matches
-    if not lead and not achieved and not ANY_COMMITMENT.search(sentence):
+    low, low_lead = sentence.lower(), lead.lower()  # the rules are searched in lower case (`for_lowered`)
+    achieved = LOW.any_achieved.search(low) is not None  # some rule of ACHIEVED_RULES matches
+    if not lead and not achieved and not LOW.any_commitment.search(low):
         return None  # what most sentences are; one search each instead of every rule
     if achieved:
-        return ACHIEVED, next(why for why, pattern in ACHIEVED_RULES if pattern.search(sentence))
-    if PAST_ONLY.search(sentence) or OBSERVATION.search(sentence) or sentence.rstrip().endswith("?") \
+        return ACHIEVED, next(why for why, pattern in LOW.achieved_rules if pattern.search(low))
+    if LOW.past_only.search(low) or LOW.observation.search(low) or sentence.rstrip().endswith("?") \
             or ROLE_OR_STATE.search(sentence):
         return None
-    reason = next((why for why, pattern in COMMITMENT_RULES if pattern.search(sentence)), None)
+    reason = next((why for why, pattern in LOW.commitment_rules if pattern.search(low)), None)
     if reason is None and lead:
         reason = f"Listenpunkt nach „{lead.strip()[-40:]}“"
     if reason is None:
         return None
-    if CHECK.search(sentence) or CHECK.search(lead):
+    if LOW.check.search(low) or LOW.check.search(low_lead):
         return "Prüfauftrag", reason
-    if DEMAND.search(sentence) and (ADMIN.search(sentence) or ADMIN.search(lead)) or \
-            (ADMIN.search(sentence) and re.search(r"\bsoll", sentence, re.IGNORECASE) and FIRST_PERSON.search(lead + sentence)):
+    if LOW.demand.search(low) and (LOW.admin.search(low) or LOW.admin.search(low_lead)) or \
+            (LOW.admin.search(low) and LOW.shall.search(low) and LOW.first_person.search(low_lead + low)):
         return "Forderung an die Verwaltung", reason
     return "Ziel/Vorhaben", reason
+
+
+class _Lowered:
+    """The rules `classify` searches, for lower-cased text (`for_lowered`)."""
+
+    def __init__(self) -> None:
+        self.any_commitment, self.any_achieved = for_lowered(ANY_COMMITMENT), for_lowered(ANY_ACHIEVED)
+        self.commitment_rules = [(why, for_lowered(p)) for why, p in COMMITMENT_RULES]
+        self.achieved_rules = [(why, for_lowered(p)) for why, p in ACHIEVED_RULES]
+        self.past_only, self.observation, self.check, self.demand, self.admin, self.first_person = map(
+            for_lowered, (PAST_ONLY, OBSERVATION, CHECK, DEMAND, ADMIN, FIRST_PERSON))
+        self.shall = for_lowered(re.compile(r"\bsoll", re.IGNORECASE))
+
+
+LOW = _Lowered()
 
 
 HE = re.compile(r"\b(?:er|für\s+ihn)\b", re.IGNORECASE)

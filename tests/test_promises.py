@@ -94,6 +94,35 @@ def test_area_words_are_counted_as_findall_counts_them():
     assert areas.topic("", texts[0]) == "Mobilität" and areas.topic("Sicherheit", texts[0]) == "Sicherheit"
 
 
+def test_the_rules_find_on_lowered_text_what_they_find_ignoring_case():
+    """`classify` searches its rules in lower-cased sentences: every rule matches there exactly where it
+    matches the sentence with case ignored (every sentence of the corpus, in its own case and in
+    capitals), and a pattern that depends on case is refused."""
+    import re
+
+    import index.promises as promises
+    from index.promises import LOW, for_lowered
+    from index.split import sentence_spans
+
+    pairs = [(LOW.any_commitment, "ANY_COMMITMENT"), (LOW.any_achieved, "ANY_ACHIEVED"), (LOW.past_only, "PAST_ONLY"),
+             (LOW.observation, "OBSERVATION"), (LOW.check, "CHECK"), (LOW.demand, "DEMAND"), (LOW.admin, "ADMIN"),
+             (LOW.first_person, "FIRST_PERSON")]
+    rules = [(low, getattr(promises, name)) for low, name in pairs]
+    rules += [(low, p) for (_, low), (_, p) in zip(LOW.commitment_rules, promises.COMMITMENT_RULES)]
+    rules += [(low, p) for (_, low), (_, p) in zip(LOW.achieved_rules, promises.ACHIEVED_RULES)]
+    sentences = [doc.text[a:b] for doc in cleaned_documents().values() for a, b in sentence_spans(doc.text)]
+    sentences += [s.upper() for s in sentences] + ["STRASSE UND Straße, „WIR WOLLEN“ – Wir haben’s GEPRÜFT."]
+    assert len(sentences) > 500
+    for low, pattern in rules:
+        for sentence in sentences:
+            assert bool(low.search(sentence.lower())) == bool(pattern.search(sentence)), (pattern.pattern, sentence)
+    for case_dependent in (r"[A-ZÄÖÜ]\w+", r"\bWir\b", r"(?-i:x)"):
+        with pytest.raises(ValueError):
+            for_lowered(re.compile(case_dependent, re.IGNORECASE))
+    with pytest.raises(ValueError):
+        for_lowered(re.compile(r"\bwir\b"))  # not case-insensitive: nothing to translate
+
+
 def test_a_loaded_index_reads_statements_from_the_document_text():
     """Stored statements hold no copy of their sentence: it is read from the (packed) document text,
     their section name from the chunks' spans, and everything else about them is what was extracted.
