@@ -229,7 +229,7 @@ class ActorFinder:
         people = [(name, words) for name, words in people_named(text, mentions) if not listed & set(words)
                   and not any(words[1] in w.split() for w in listed)]
         known = list(meta.actors) + [p for p in PARTIES if not any(p[0] == name for name, _ in meta.actors)] + people
-        self.actors = [(name, re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"))
+        self.actors = [(name, tuple(words), re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(w) for w in words) + r")(?![\w-])"))
                        for name, words in known]
         self.words = tuple({w for _, words in known for w in words})
 
@@ -238,9 +238,8 @@ class ActorFinder:
         if not any(w in text for w in self.words):  # the common case, nobody named: plain substring tests
             return []
         found = []
-        for name, pattern in self.actors:
-            match = pattern.search(text)
-            if match:
+        for name, words, pattern in self.actors:  # the pattern only where one of its words is a substring
+            if any(w in text for w in words) and (match := pattern.search(text)):
                 found.append((match.start(), name))
         return sorted(found)
 
