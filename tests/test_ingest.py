@@ -271,12 +271,16 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
     """A chunk's text is a slice of its document's (the chunk collection keeps vectors and filter keys);
     a store written before that (chunk texts and fields in the chunk collection, records without spans)
     loads the same chunks."""
+    import base64
     import json
+    import zlib
 
     import numpy as np
 
     from index.embedding import FakeEmbedding
     from index.model import Chunk, DocumentMeta, chunk_id
+    from index.offices import Mention
+    from index.promises import Promise
     from index.retrieve import SearchIndex
     from index.store import ChromaStore, StoredDocument, meta_to_record
 
@@ -288,13 +292,37 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
     vectors = embedder.embed_passages([c.embed_text(meta) for c in chunks])
     new = ChromaStore.open(tmp_path / "new", "rathaus", embedder.model_id, create=True)
     new.add_chunks(chunks, meta, vectors)
-    new.put_document(StoredDocument.of(meta, text, chunks))
+    promise = Promise("wall", "Rat", "Mobilität", "Ziel/Vorhaben", text[28:], "Verkehr", 28, len(text), "",
+                      "„soll/sollen …“").to_dict()
+    promise = json.loads(json.dumps(promise))  # as stored: JSON
+    offices = (Mention("Oberbürgermeister", "Petra Beispiel", current=True),)
+    new.put_document(StoredDocument.of(meta, text, chunks, [promise], "rules", offices))
     new.bump_version()
     stored = new.chunks().get(include=["documents", "metadatas"])
     assert stored["documents"] == [None, None] and set(stored["metadatas"][0]) == {"doc_id", "doc_type", "publisher"}
     record = new.documents().get(include=["documents", "metadatas"])  # no full-text index of the text
     assert record["documents"] == [None] and "text" not in record["metadatas"][0]
-    assert new.texts().get(ids=["wall"], include=["metadatas"])["metadatas"][0]["text"] == text
+    packed = record["metadatas"][0]["payload"]  # spans, statements and offices: one compressed value
+    assert "Fahrradstraße" not in packed and "promises" not in record["metadatas"][0]
+    stored_text = new.texts().get(ids=["wall"], include=["metadatas"])["metadatas"][0]
+    assert "text" not in stored_text and zlib.decompress(base64.b64decode(stored_text["packed"])).decode() == text
+    (read,) = new.all_documents()
+    assert read.text == text and read.promises == (promise,) and read.offices == offices and read.spans == \
+        [(c.start, c.end, c.section, c.section_path, False) for c in chunks]
+
+    # the layout before texts and large fields were compressed: read as before
+    plain = ChromaStore.open(tmp_path / "plain", "rathaus", embedder.model_id, create=True)
+    plain.add_chunks(chunks, meta, vectors)
+    plain.texts().add(ids=["wall"], embeddings=[[1.0]], metadatas=[{"text": text}])
+    plain.documents(create=True).add(ids=["wall"], embeddings=[[1.0]], metadatas=[
+        meta_to_record(meta) | {"doc_hash": "", "chunk_count": 2, "chunk_ids": json.dumps([c.chunk_id for c in chunks]),
+                                "chunk_spans": json.dumps([[c.start, c.end, c.section, c.section_path, 0] for c in chunks]),
+                                "promises": json.dumps([promise]), "offices": json.dumps([m.to_list() for m in offices]),
+                                "promises_rules": "rules", "seq": 1}])
+    (old_read,) = plain.all_documents()
+    assert (old_read.text, old_read.promises, old_read.offices, list(old_read.spans)) == \
+        (read.text, read.promises, read.offices, list(read.spans))
+    assert plain.all_documents(texts=False)[0].chunk_list == read.chunk_list
 
     old = ChromaStore.open(tmp_path / "old", "rathaus", embedder.model_id, create=True)
     old.chunks(create=True).add(ids=[c.chunk_id for c in chunks], embeddings=vectors, documents=[c.text for c in chunks],
@@ -307,7 +335,8 @@ def test_chunk_texts_live_in_the_document_record_and_older_stores_still_load(tmp
                                 "promises": "[]", "promises_rules": "", "seq": 1}])
     assert old.all_documents()[0].text == text and old.all_documents()[0].stored_chunks() is None
     old.bump_version()
-    for store, folder in ((new, "n"), (old, "o")):
+    plain.bump_version()
+    for store, folder in ((new, "n"), (old, "o"), (plain, "p")):
         index = SearchIndex(store, embedder, tmp_path / folder)
         assert sorted((c.chunk_id, c.text, c.start, c.end, c.section) for c in index.chunks.values()) == \
             sorted((c.chunk_id, c.text, c.start, c.end, c.section) for c in chunks)
