@@ -60,7 +60,7 @@ ANY_ACHIEVED = re.compile("|".join(f"(?:{p.pattern})" for _, p in ACHIEVED_RULES
 def for_lowered(pattern: re.Pattern) -> re.Pattern:
     """A case-insensitive `pattern` as a case-sensitive one for lower-cased text: the same matches on
     `text.lower()` as `pattern` on `text`, found faster (case-insensitive matching lower-cases every
-    character it compares; `classify` on 29,446 sentences of generated council documents: 2.5 → 1.3 s).
+    character it compares; `classify` on 29,446 sentences of generated council documents: 2.5 → 1.5 s).
     Only for patterns whose literal letters are all lower-case: a class such as `[A-Z]` or an upper-case
     word would mean something else on lower-cased text (escapes such as `\\w` or `\\S` do not)."""
     letters = re.sub(r"\\.", "", pattern.pattern)
